@@ -1,0 +1,156 @@
+# clika - cross-lingual knowledge alignment, measured on the machines people have.
+#
+#   make                      build ./clika for this machine (portable defaults)
+#   make test                 build and run every test; ends with "N passed, M failed"
+#   make PORT=avx2            x86-64 with AVX2+FMA+F16C kernels
+#   make CROSS=aarch64-linux-gnu-      cross-compile (binary in build/<target>/)
+#   make help                 every target and setting
+#
+# ====================== settings: override on the command line =====================
+CC      = cc
+CROSS   =
+# PORT: ref | avx2 | avx512 | neon | auto (auto: neon on ARM, ref elsewhere)
+PORT    = auto
+# STATIC=1 links a static binary (glibc, or musl with CC=musl-gcc)
+STATIC  = 0
+# THREADS=0 builds without POSIX threads (--threads is then always 1)
+THREADS = 1
+OPT     = -O2
+# SAN=1 builds with AddressSanitizer + UndefinedBehaviorSanitizer (separate build dir)
+SAN     = 0
+# RUN prefixes every test executable (e.g. RUN="qemu-aarch64 -L /usr/aarch64-linux-gnu")
+RUN     =
+# extra flags appended last
+EXTRA_CFLAGS  =
+EXTRA_LDFLAGS =
+# ===================================================================================
+
+# make's built-in CC is "cc"; a cross build wants the gcc of that prefix.
+ifeq ($(origin CC),default)
+  CC = cc
+  ifneq ($(CROSS),)
+    CC = gcc
+  endif
+endif
+XCC     := $(CROSS)$(CC)
+TARGET  := $(shell $(XCC) -dumpmachine 2>/dev/null)
+ifeq ($(TARGET),)
+  $(error cannot run '$(XCC) -dumpmachine': is the compiler installed?)
+endif
+ARCH    := $(firstword $(subst -, ,$(TARGET)))
+
+ifeq ($(PORT),auto)
+  ifneq ($(filter aarch64 arm%,$(ARCH)),)
+    PORT := neon
+  else
+    PORT := ref
+  endif
+endif
+ifeq ($(filter ref avx2 avx512 neon,$(PORT)),)
+  $(error unknown PORT '$(PORT)': expected ref, avx2, avx512, neon or auto)
+endif
+
+# Per-target baseline. Never -march=native: binaries must run on the whole class.
+#   x86-64: x86-64-v2 (SSE4.2, POPCNT); AVX2/AVX-512 only inside their port files.
+#   armv7:  ARMv7-A with NEON and hard float (Raspberry Pi 2 and later, 32-bit OS).
+#   aarch64, riscv64: the compiler's default (ARMv8-A / RV64GC).
+ARCH_CFLAGS =
+ifeq ($(ARCH),x86_64)
+  ARCH_CFLAGS = -march=x86-64-v2
+endif
+ifneq ($(filter arm%,$(ARCH)),)
+  ARCH_CFLAGS = -march=armv7-a -mfpu=neon -mfloat-abi=hard
+endif
+
+BUILD  := build/$(TARGET)-$(PORT)$(if $(filter 1,$(STATIC)),-static)$(if $(filter 0,$(THREADS)),-nothreads)$(if $(filter 1,$(SAN)),-san)
+
+WARN    = -std=c99 -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS  = $(WARN) $(OPT) -g $(ARCH_CFLAGS) -MMD -MP -Isrc -Iport \
+          -DCLK_THREADS=$(THREADS) -DCLK_PORT_NAME=$(PORT) -DCLK_BUILD_FLAGS="$(subst $(space),_,$(strip $(OPT) $(ARCH_CFLAGS)))"
+LDFLAGS =
+LDLIBS  = -lm
+empty :=
+space := $(empty) $(empty)
+
+ifeq ($(THREADS),1)
+  CFLAGS  += -pthread
+  LDFLAGS += -pthread
+endif
+ifeq ($(STATIC),1)
+  LDFLAGS += -static
+endif
+ifeq ($(SAN),1)
+  CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+  LDFLAGS += -fsanitize=address,undefined
+endif
+CFLAGS  += $(EXTRA_CFLAGS)
+LDFLAGS += $(EXTRA_LDFLAGS)
+
+# ------------------------------------------------------------------ sources
+LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
+PORT_SRC := port/ref.c port/sys_posix.c
+ifeq ($(PORT),avx2)
+  PORT_SRC  += port/x86_avx2.c
+  PORT_FLAGS = -mavx2 -mfma -mf16c
+endif
+ifeq ($(PORT),avx512)
+  PORT_SRC  += port/x86_avx512.c
+  PORT_FLAGS = -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx512vnni
+endif
+ifeq ($(PORT),neon)
+  PORT_SRC  += port/arm_neon.c
+endif
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(PORT_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(BUILD)/src/main.o
+TEST_SRC := $(wildcard tests/test_*.c)
+TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TOOL_SRC := $(wildcard tools/*.c)
+TOOLS    := $(TOOL_SRC:tools/%.c=$(BUILD)/tools/%)
+
+.PHONY: all clean test tools help echo
+all: $(BUILD)/clika
+ifeq ($(CROSS),)
+all: clika
+clika: $(BUILD)/clika
+	cp $< $@
+endif
+
+$(BUILD)/clika: $(MAIN_OBJ) $(LIB_OBJ)
+	$(XCC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(XCC) $(CFLAGS) -c -o $@ $<
+
+# ISA flags only for the port file of that ISA
+$(BUILD)/port/x86_%.o $(BUILD)/port/arm_%.o: CFLAGS += $(PORT_FLAGS)
+
+$(BUILD)/tests/%: tests/%.c $(LIB_OBJ) tests/test.h
+	@mkdir -p $(dir $@)
+	$(XCC) $(CFLAGS) -Itests -o $@ $< $(LIB_OBJ) $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/tools/%: tools/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(XCC) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LDFLAGS) $(LDLIBS)
+
+tools: $(TOOLS)
+
+# Every test executable runs from the repository root; tests/run.sh prints each
+# result and ends with the line "N passed, M failed".
+test: $(TESTS) $(BUILD)/clika
+	@CLK_BIN=$(BUILD)/clika sh tests/run.sh "$(RUN)" $(TESTS)
+
+echo:
+	@echo "CC=$(XCC) TARGET=$(TARGET) ARCH=$(ARCH) PORT=$(PORT) STATIC=$(STATIC) THREADS=$(THREADS) BUILD=$(BUILD)"
+	@echo "CFLAGS=$(CFLAGS)"
+	@echo "LDFLAGS=$(LDFLAGS) $(LDLIBS)"
+
+help:
+	@sed -n '1,/^# =====.*settings/p' Makefile | sed '$$d'
+	@echo "Settings (current): CC=$(CC) CROSS=$(CROSS) PORT=$(PORT) STATIC=$(STATIC) THREADS=$(THREADS) SAN=$(SAN)"
+
+clean:
+	rm -rf build clika
+
+-include $(wildcard $(BUILD)/*/*.d)
