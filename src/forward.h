@@ -1,0 +1,79 @@
+/*
+ * forward.h - the decoder: token ids in, logits out, one sequence with a
+ * KV cache, computed through port/ kernels on buffers planned up front.
+ *
+ * One sequence, many uses: the cache holds positions [0, n_past). Evaluating
+ * tokens at position p overwrites the cache from p on, so a shared prompt
+ * prefix is evaluated once and every item continues from its end (and every
+ * answer option from the end of its question). Because every kernel's
+ * result depends only on its own row (port.h), a prefix evaluated once plus
+ * a suffix gives bit for bit the logits of evaluating both in one batch.
+ *
+ * Usage:
+ *     clk_run_opts o = clk_run_defaults();   o.n_ctx = 2048;
+ *     clk_fwd_plan(&model.hp, &o, &plan);     ...acquire...
+ *     clk_fwd f;  clk_fwd_init(&f, &model, &o, pool, &arena, &err);
+ *     int want[1] = { n - 1 };                 // logits of the last token only
+ *     clk_fwd_eval(&f, tokens, n, 0, want, 1, &err);
+ *     float *logits = f.logits;                // [1][n_vocab]
+ */
+#ifndef CLK_FORWARD_H
+#define CLK_FORWARD_H
+
+#include "common.h"
+#include "arena.h"
+#include "model.h"
+#include "port.h"
+
+typedef struct clk_run_opts {
+    int n_ctx;     /* positions the KV cache holds                      (--ctx)     */
+    int n_batch;   /* tokens evaluated per step (longer inputs are split) (--batch) */
+    int n_threads; /* workers in the pool                               (--threads) */
+    int n_out;     /* logit rows one call may ask for                               */
+    int act;       /* CLK_ACT_NATIVE (quantized activations) or CLK_ACT_F32         */
+} clk_run_opts;
+
+clk_run_opts clk_run_defaults(void); /* ctx 2048, batch 512, 1 thread, 1 output, native */
+
+/* Bytes the decoder needs, by line:
+ *   "kv cache"       K and V: 2 x n_layer x n_ctx x n_head_kv x head_dim x 4 bytes
+ *   "activations"    per-batch buffers (residual, norms, q, attention out, FFN)
+ *   "quantized act"  activations converted for the weight types
+ *   "attention"      per-thread score rows [n_threads][n_ctx]
+ *   "logits"         [n_out][n_vocab] floats
+ *   "threads"        the pool
+ * clk_fwd_init allocates exactly these. */
+clk_status clk_fwd_plan(const clk_hparams *hp, const clk_run_opts *o, clk_plan *p);
+
+typedef struct clk_fwd {
+    const clk_model *m;
+    const clk_kernels *k;
+    clk_pool *pool;
+    clk_run_opts o;
+    int n_past;      /* positions [0, n_past) hold valid K/V                     */
+    float *k_cache;  /* [n_layer][n_ctx][n_head_kv * head_dim_k]                 */
+    float *v_cache;  /* [n_layer][n_ctx][n_head_kv * head_dim_v]                 */
+    float *x;        /* [n_batch][n_embd]          residual stream               */
+    float *xn;       /* [n_batch][max(n_embd, n_head*hd_v)] normed input / attn out */
+    float *q;        /* [n_batch][n_head * head_dim_k]                           */
+    float *kv_tmp;   /* [n_batch][n_head_kv * max(hd_k, hd_v)] new K/V before caching */
+    float *ff_gate;  /* [n_batch][n_ff]                                          */
+    float *ff_up;    /* [n_batch][n_ff]                                          */
+    float *tmp;      /* [n_batch][n_embd]          block outputs                 */
+    void *xq;        /* [n_batch][act row bytes]   activations for the matmul    */
+    size_t xq_row;   /* bytes per row of xq                                      */
+    float *att;      /* [n_threads][n_ctx]         softmax rows                  */
+    float *logits;   /* [n_out][n_vocab]           the rows asked for, in order  */
+} clk_fwd;
+
+clk_status clk_fwd_init(clk_fwd *f, const clk_model *m, const clk_run_opts *o, clk_pool *pool, clk_arena *a,
+                        clk_err *e);
+
+/* Evaluate tokens[0..n) at positions pos0..pos0+n-1 (pos0 <= n_past; the
+ * cache from pos0 on is overwritten), then write the logits of the rows
+ * out_rows[0..n_out) (indices into tokens, increasing) to f->logits.
+ * Errors: pos0 + n > n_ctx, n_out > o.n_out, token ids out of range. */
+clk_status clk_fwd_eval(clk_fwd *f, const int32_t *tokens, int n, int pos0, const int *out_rows, int n_out,
+                        clk_err *e);
+
+#endif /* CLK_FORWARD_H */
