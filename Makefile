@@ -116,7 +116,15 @@ clika: $(BUILD)/clika
 	cp $< $@
 endif
 
-$(BUILD)/clika: $(MAIN_OBJ) $(LIB_OBJ)
+# The library: every stage and the port, as an archive so that a test links
+# only the objects it uses.
+LIB := $(BUILD)/libclika.a
+AR  := $(CROSS)ar
+$(LIB): $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/clika: $(MAIN_OBJ) $(LIB)
 	$(XCC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c
@@ -126,13 +134,13 @@ $(BUILD)/%.o: %.c
 # ISA flags only for the port file of that ISA
 $(BUILD)/port/x86_%.o $(BUILD)/port/arm_%.o: CFLAGS += $(PORT_FLAGS)
 
-$(BUILD)/tests/%: tests/%.c $(LIB_OBJ) tests/test.h
+$(BUILD)/tests/%: tests/%.c $(LIB) tests/test.h
 	@mkdir -p $(dir $@)
-	$(XCC) $(CFLAGS) -Itests -o $@ $< $(LIB_OBJ) $(LDFLAGS) $(LDLIBS)
+	$(XCC) $(CFLAGS) -Itests -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/tools/%: tools/%.c $(LIB_OBJ)
+$(BUILD)/tools/%: tools/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(XCC) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LDFLAGS) $(LDLIBS)
+	$(XCC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
 tools: $(TOOLS)
 

@@ -167,7 +167,7 @@ typedef struct clk_mm {
     int k;            /* elements per row                                        */
     const void *x;    /* activations from quantize_act(wtype, act, ...); row i at
                          (const char *)x + i * x_row                            */
-    size_t x_row;     /* bytes per activation row (act_row_bytes(wtype, act, k)) */
+    size_t x_row;     /* bytes per activation row (>= clk_act_row_bytes(wtype, act, k)) */
     int m;            /* activation rows                                         */
     float *y;         /* output, row-major [m][ldy]                             */
     size_t ldy;
@@ -188,8 +188,6 @@ typedef struct clk_rope {
 typedef struct clk_kernels {
     const char *name; /* "ref", "avx2", "avx512", "neon" */
 
-    /* Bytes of one activation row of k elements for weights of type wtype. */
-    size_t (*act_row_bytes)(int wtype, int act, int k);
     /* Convert one activation row x[k] for a matmul with wtype weights.
      * Every port produces the reference's bytes exactly. */
     void (*quantize_act)(int wtype, int act, const float *x, void *y, int k);
@@ -215,6 +213,12 @@ typedef struct clk_kernels {
      * (input rounded to f16, table value f16; <= -10 gives 0, >= 10 gives x). */
     void (*geglu)(float *out, const float *gate, const float *up, int n);
 } clk_kernels;
+
+/* Bytes of one activation row of k elements for a matmul with wtype weights:
+ * k*4 for CLK_ACT_F32 and F32 weights; k*2 for F16/BF16; k/32*34 (Q8_0),
+ * k/32*36 (Q8_1) or k/256*292 (Q8_K) otherwise. The formats are the same
+ * in every port. */
+size_t clk_act_row_bytes(int wtype, int act, int k);
 
 /* The reference kernels (port/ref.c): always linked, the specification. */
 extern const clk_kernels clk_ref_kernels;

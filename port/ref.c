@@ -60,3 +60,19 @@ size_t clk_row_bytes(int t, int64_t n)
     if (!ti || n < 0) return 0;
     return (size_t)(n / ti->blck) * (size_t)ti->bytes;
 }
+
+size_t clk_act_row_bytes(int wtype, int act, int k)
+{
+    const clk_type_info *ti = clk_type(wtype);
+    if (!ti || k < 0) return 0;
+    if (act == CLK_ACT_F32) return (size_t)k * 4;
+    switch (ti->act) {
+    case CLK_T_F32: return (size_t)k * 4;
+    case CLK_T_F16:
+    case CLK_T_BF16: return (size_t)k * 2;
+    case CLK_T_Q8_0: return (size_t)(k / 32) * sizeof(clk_block_q8_0);
+    case CLK_T_Q8_1: return (size_t)(k / 32) * sizeof(clk_block_q8_1);
+    case CLK_T_Q8_K: return (size_t)(k / 256) * sizeof(clk_block_q8_K);
+    default: return 0;
+    }
+}
