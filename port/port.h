@@ -210,9 +210,15 @@ typedef struct clk_kernels {
     /* out[i] = silu(gate[i]) * up[i];  silu(x) = x / (1 + e^-x) */
     void (*swiglu)(float *out, const float *gate, const float *up, int n);
     /* out[i] = gelu_tanh(gate[i]) * up[i], gelu through ggml's f16 table
-     * (input rounded to f16, table value f16; <= -10 gives 0, >= 10 gives x). */
+     * (input rounded to f16, table value f16; gate <= -10 gives 0, gate >= 10
+     * gives gate * up). */
     void (*geglu)(float *out, const float *gate, const float *up, int n);
 } clk_kernels;
+
+/* One entry of ggml's f16 GELU table: f16(gelu_tanh(f32(h))) computed in
+ * ggml-cpu's float order (see ref.c). The reference geglu calls it per
+ * element; a port may fill a 65536-entry table from it instead. */
+uint16_t clk_gelu_half(uint16_t h);
 
 /* Bytes of one activation row of k elements for a matmul with wtype weights:
  * k*4 for CLK_ACT_F32 and F32 weights; k*2 for F16/BF16; k/32*34 (Q8_0),
