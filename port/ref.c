@@ -76,3 +76,12 @@ size_t clk_act_row_bytes(int wtype, int act, int k)
     default: return 0;
     }
 }
+
+/* ====================== TEMPORARY (gguf branch): link stub ======================
+ * src/forward.c (clk_fwd_init) calls clk_port_kernels(), which the kernel
+ * branch defines; until it is merged, this stub lets programs that use
+ * clk_fwd_plan (clika info, tests) link. It is never called on this branch.
+ * DELETE this block when the kernels land (a duplicate definition will say so). */
+#ifndef CLK_HAVE_PORT_KERNELS
+const clk_kernels *clk_port_kernels(void) { return NULL; }
+#endif
