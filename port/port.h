@@ -261,6 +261,10 @@ int clk_sys_can_map(void);
 int clk_sys_stat(const char *path, uint64_t *size, int *is_dir); /* 0 = ok, -1 = missing/unreadable */
 int clk_sys_map(const char *path, clk_map *m, clk_oserr *e);
 int clk_sys_read(const char *path, void *buf, uint64_t cap, clk_map *m, clk_oserr *e);
+/* The first (at most) n bytes of a file into buf; *got says how many. For
+ * planning a read without mmap: the GGUF header sizes the index before the
+ * arena that will hold the whole file exists. */
+int clk_sys_read_head(const char *path, void *buf, uint64_t n, uint64_t *got, clk_oserr *e);
 void clk_sys_unmap(clk_map *m);
 
 /* Call fn(ctx, name, is_dir) for each entry of a directory except . and ..,
