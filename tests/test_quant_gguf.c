@@ -30,8 +30,10 @@ static int load(const char *name, loaded *l)
     clk_err e;
     clk_plan plan;
     uint64_t need;
-    snprintf(path, sizeof path, "%s/models/%s", t_shared(), name);
+    const char *shared = t_shared();
     memset(l, 0, sizeof *l);
+    if (!shared) return 0;
+    snprintf(path, sizeof path, "%s/models/%s", shared, name);
     l->file = t_slurp(path, &len);
     if (!l->file) {
         printf("  cannot read %s\n", path);
