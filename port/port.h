@@ -185,6 +185,17 @@ typedef struct clk_rope {
     const float *freq_factors; /* [n_rot/2] divisors (Llama 3.1 rope_freqs) or NULL */
 } clk_rope;
 
+/* The kernel table. What a port must reproduce from port/ref.c (which
+ * states every arithmetic order in its comments):
+ *   exactly, bit for bit:  quantize_act (the activation bytes, including
+ *     f16/bf16 rounding and Q8 rounding half to even with 127/amax),
+ *     dequant_row, and the GELU table values of geglu (clk_gelu_half);
+ *   up to rounding:  matmul, dot_f32, axpy_f32, rmsnorm, softmax, rope,
+ *     swiglu, geglu's product - a port may sum in another order, fuse
+ *     multiply-adds or use a vectorised exp, within the tolerances its tests
+ *     name, but must keep the clk_mm contract (results independent of the
+ *     tile) and give the same bits for the same inputs on every call.
+ * NaN inputs give unspecified (but deterministic) results. */
 typedef struct clk_kernels {
     const char *name; /* "ref", "avx2", "avx512", "neon" */
 
@@ -193,7 +204,8 @@ typedef struct clk_kernels {
     void (*quantize_act)(int wtype, int act, const float *x, void *y, int k);
     /* The matmul tile above. */
     void (*matmul)(const clk_mm *mm);
-    /* y[n] = weight row x of type `type`, dequantized (bit-exact with ggml). */
+    /* y[n] = weight row x of type `type`, dequantized (bit-exact with ggml;
+     * any compute type, F32 included). */
     void (*dequant_row)(int type, const void *x, float *y, int n);
 
     /* sum_i a[i]*b[i] */
@@ -233,8 +245,11 @@ extern const clk_kernels clk_ref_kernels;
 const clk_kernels *clk_port_kernels(void);
 
 /* Weight quantizers for `clika quantize` (reference only; the algorithms of
- * ggml's quantize_row_*_ref without importance matrix). Returns 0 if type t
- * cannot be produced. n is a multiple of the type's block size. */
+ * ggml's quantize_row_*_ref without importance matrix, byte-identical with
+ * llama-quantize for Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q4_K Q5_K Q6_K F16 BF16; F32
+ * is a copy). Returns 1, or 0 if type t cannot be produced. n is a multiple
+ * of the type's block size; rows are independent, so a tensor may be
+ * quantized row by row or all at once with the same bytes. */
 int clk_quantize_row(int t, const float *x, void *y, int64_t n);
 
 /* ====================================================== operating system */

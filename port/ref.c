@@ -167,9 +167,10 @@ static void unpack_q4(const uint8_t *qs, int q[32])
 
 static void unpack_q5(const uint8_t *qs, const uint8_t *qh, int q[32])
 {
+    uint32_t h = (uint32_t)qh[0] | (uint32_t)qh[1] << 8 | (uint32_t)qh[2] << 16 | (uint32_t)qh[3] << 24;
     int j;
     unpack_q4(qs, q);
-    for (j = 0; j < 32; j++) q[j] |= ((qh[j >> 3] >> (j & 7)) & 1) << 4;
+    for (j = 0; j < 32; j++) q[j] |= (int)((h >> j) & 1) << 4;
 }
 
 /* The 4-bit part of Q4_K and Q5_K (qs[128] -> 256 values 0..15). */
