@@ -362,6 +362,9 @@ static void act_q8_0_block(const float *x, int8_t qs[32], uint16_t *d16, uint16_
  *   q      = min(127, nearest_int(iscale * x))   (-127 at the max element)
  *   bsums[g] = q[16g] + ... + q[16g+15]
  *   d      = 1 / iscale                           (f32, negative if max > 0)
+ * If |max| < 3.7e-37, -127/max overflows to -inf: q is whatever nearest_int
+ * makes of inf and NaN (ggml's garbage, reproduced) and d = -0, so the
+ * block contributes nothing to a dot product.
  */
 static void act_q8_K_block(const float *x, clk_block_q8_K *y)
 {
@@ -459,7 +462,7 @@ static void ref_quantize_act(int wtype, int act, const float *x, void *y, int k)
  * can overflow: |isum| <= 128 * 32 * 128 * 256 < 2^31 (Q6_K, the largest).
  */
 
-static int idot32(const int *q, const int8_t *a, int n)
+static int idot(const int *q, const int8_t *a, int n)
 {
     int j, s = 0;
     for (j = 0; j < n; j++) s += q[j] * a[j];
@@ -511,7 +514,7 @@ static float vec_dot_native(int wtype, const void *w, const void *x, int k)
                 for (j = 0; j < 32; j++) q[j] -= 16;
                 dw = H2F(b->d);
             }
-            sum += (dw * H2F(a->d)) * (float)idot32(q, a->qs, 32);
+            sum += (dw * H2F(a->d)) * (float)idot(q, a->qs, 32);
         }
         return sum;
     }
@@ -529,7 +532,7 @@ static float vec_dot_native(int wtype, const void *w, const void *x, int k)
                 unpack_q5(b->qs, b->qh, q);
                 dw = H2F(b->d), mw = H2F(b->m);
             }
-            sum += (dw * H2F(a->d)) * (float)idot32(q, a->qs, 32) + mw * H2F(a->s);
+            sum += (dw * H2F(a->d)) * (float)idot(q, a->qs, 32) + mw * H2F(a->s);
         }
         return sum;
     }
@@ -553,7 +556,7 @@ static float vec_dot_native(int wtype, const void *w, const void *x, int k)
             for (s = 0; s < 8; s++) {
                 int sc, m;
                 k4_scale_min(scales, s, &sc, &m);
-                isum += sc * idot32(q + 32 * s, a->qs + 32 * s, 32);
+                isum += sc * idot(q + 32 * s, a->qs + 32 * s, 32);
                 imin += m * (a->bsums[2 * s] + a->bsums[2 * s + 1]);
             }
             sum += (dw * a->d) * (float)isum;
@@ -567,7 +570,7 @@ static float vec_dot_native(int wtype, const void *w, const void *x, int k)
             const clk_block_q6_K *b = (const clk_block_q6_K *)(const void *)wp + i;
             int isum = 0, s;
             unpack_q6_K(b, q);
-            for (s = 0; s < 16; s++) isum += b->scales[s] * idot32(q + 16 * s, a->qs + 16 * s, 16);
+            for (s = 0; s < 16; s++) isum += b->scales[s] * idot(q + 16 * s, a->qs + 16 * s, 16);
             sum += (H2F(b->d) * a->d) * (float)isum;
         }
         return sum;
