@@ -265,6 +265,8 @@ static void score_and_report(const clk_score_opts *so, const char *outdir, int e
         if (clk_report_explain(r, &o) != CLK_OK) die(&e);
     }
     write_reports(r, outdir);
+    free(arena_block); /* the run is over (and LeakSanitizer checks) */
+    arena_block = NULL;
     printf("%s: scored %s (%d task%s x %d languages) -> %s/report.{json,md,csv,svg}\n", prog, set.model, set.n_tasks,
            set.n_tasks == 1 ? "" : "s", set.n_langs, outdir);
 }

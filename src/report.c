@@ -134,8 +134,9 @@ clk_status clk_report_md(const clk_score_result *r, clk_out *o)
                      r->set->data));
     for (t = 0; t < r->n_tasks; t++) {
         const clk_task_score *ts = &r->task[t];
-        int k = ts->info->n_options;
-        for (l = 0; l < r->n_langs; l++) any_rankc |= ts->lang[l].has_rankc;
+        int k = ts->info->n_options, task_rankc = 0;
+        for (l = 0; l < r->n_langs; l++) task_rankc |= ts->lang[l].has_rankc;
+        any_rankc |= task_rankc;
         CLK_TRY(clk_outf(o, "\n## %s: %s\n\nN = %ld items per language, chance r = 1/%d = %s.\n\n", ts->info->name,
                          ts->info->about, ts->n, k, fixed(1.0 / k, 2, b1)));
         CLK_TRY(clk_out_str(o, "| lang | n | correct | acc [95% CI] | **RA** | ra_chance | **en-CO** | en_co_cond | xltr | unparsed |\n"
@@ -158,7 +159,7 @@ clk_status clk_report_md(const clk_score_result *r, clk_out *o)
             for (m = 0; m < r->n_langs; m++) CLK_TRY(clk_outf(o, " %s |", fixed(ts->co[l * r->n_langs + m], 2, b6)));
         }
         CLK_TRY(clk_out_str(o, "\n"));
-        if (any_rankc) {
+        if (task_rankc) {
             CLK_TRY(clk_out_str(o, "\nRankC against English (from per-option scores):"));
             for (l = 0; l < r->n_langs; l++)
                 if (ts->lang[l].has_rankc) CLK_TRY(clk_outf(o, " %s %s", lang_of(r, l), fixed(ts->lang[l].rankc, 3, b1)));
@@ -408,8 +409,8 @@ clk_status clk_report_explain(const clk_score_result *r, clk_out *o)
                              s->unparsed));
             CLK_TRY(clk_outf(o, "      acc        = %ld/%ld = %s   Wilson 95%%: [%s, %s]\n", s->correct, s->n,
                              fixed(s->acc, 4, b1), fixed(s->acc_lo, 4, b2), fixed(s->acc_hi, 4, b3)));
-            CLK_TRY(clk_outf(o, "      RA         = acc_%s / acc_en = %ld/%ld = %s\n", L, s->correct, en->correct,
-                             fixed(s->ra, 4, b1)));
+            CLK_TRY(clk_outf(o, "      RA         = acc_%s / acc_en = %s / %s = %s\n", L, fixed(s->acc, 4, b1),
+                             fixed(en->acc, 4, b2), fixed(s->ra, 4, b3)));
             CLK_TRY(clk_outf(o, "      ra_chance  = (acc_%s - r) / (acc_en - r) = (%s - %s) / (%s - %s) = %s\n", L,
                              fixed(s->acc, 4, b1), fixed(1.0 / k, 4, b2), fixed(en->acc, 4, b3), fixed(1.0 / k, 4, b4),
                              fixed(s->ra_chance, 4, b5)));
@@ -419,7 +420,8 @@ clk_status clk_report_explain(const clk_score_result *r, clk_out *o)
                              s->en.either, s->en.c_a));
             CLK_TRY(clk_outf(o, "      en-CO      = %ld/%ld = %s\n", s->en.both, s->en.either, fixed(s->en_co, 4, b1)));
             CLK_TRY(clk_outf(o, "      en_co_cond = %ld/%ld = %s\n", s->en.both, s->en.c_a, fixed(s->en_co_cond, 4, b1)));
-            CLK_TRY(clk_outf(o, "      xltr       = (en_co_cond - r) / (1 - r) = (%d*%ld - %ld) / (%d*%ld) = %s\n", k,
+            CLK_TRY(clk_outf(o, "      xltr       = (en_co_cond - r) / (1 - r) = (k|∩| - |C_en|) / ((k-1)|C_en|)"
+                                " = (%d*%ld - %ld) / (%d*%ld) = %s\n", k,
                              s->en.both, s->en.c_a, k - 1, s->en.c_a, fixed(s->xltr, 4, b1)));
             if (s->has_rankc) CLK_TRY(clk_outf(o, "      RankC      = %s (softmax weights, mean over %ld items)\n",
                                                 fixed(s->rankc, 4, b1), s->n));
