@@ -231,6 +231,8 @@ clk_status clk_score_find(clk_score_set *set, const clk_score_opts *o, clk_err *
         !strcmp(o->model, ".."))
         return clk_fail(e, CLK_E_ARG, "expected a model name such as 'llama2_7b' (the start of its result file names), found '%s'",
                         o->model);
+    if (clk_utf8_valid_prefix((const unsigned char *)o->model, n) != n)
+        return clk_fail(e, CLK_E_ARG, "model name is not valid UTF-8");
     memcpy(set->model, o->model, n + 1);
     if (!is_dir(set->data)) return clk_fail(e, CLK_E_DATA, "data directory '%s' does not exist", set->data);
 
