@@ -87,18 +87,6 @@ static clk_status each_item(const char *list, const char *what,
     }
 }
 
-/* Whether a comma-separated list names `code` (any case). */
-static int list_has(const char *list, const char *code)
-{
-    for (;;) {
-        const char *comma = strchr(list, ',');
-        size_t n = comma ? (size_t)(comma - list) : strlen(list);
-        if (clk_ascii_ieq(code, list, n)) return 1;
-        if (!comma) return 0;
-        list = comma + 1;
-    }
-}
-
 static clk_status add_task(void *ctx, const char *s, size_t n, clk_err *e)
 {
     clk_score_set *set = (clk_score_set *)ctx;
@@ -257,14 +245,17 @@ clk_status clk_score_find(clk_score_set *set, const clk_score_opts *o, clk_err *
     }
 
     /* languages: as listed with English first if missing, or the ten */
-    if (o->langs) {
-        if (!list_has(o->langs, "en")) CLK_TRY(add_lang(set, "en", 2, e));
-        CLK_TRY(each_item(o->langs, "--langs", add_lang, set, e));
-    } else {
+    if (o->langs) CLK_TRY(each_item(o->langs, "--langs", add_lang, set, e));
+    else
         for (l = 0; l < CLK_N_DEFAULT_LANGS; l++) CLK_TRY(add_lang(set, clk_default_langs[l], 2, e));
+    for (set->en = 0; set->en < set->n_langs && strcmp(set->lang[set->en], "en"); set->en++) {
     }
-    for (l = 0; l < set->n_langs; l++)
-        if (!strcmp(set->lang[l], "en")) set->en = l;
+    if (set->en == set->n_langs) { /* not listed: English goes first */
+        CLK_TRY(add_lang(set, "en", 2, e));
+        memmove(set->lang[1], set->lang[0], (size_t)(set->n_langs - 1) * sizeof set->lang[0]);
+        memcpy(set->lang[0], "en", 3);
+        set->en = 0;
+    }
 
     /* directories and files */
     for (t = 0; t < set->n_tasks; t++) {
