@@ -123,6 +123,14 @@ static const char *GEO_1 = "{\"id\": 0, \"res\": \"A\", \"label\": \"A\", \"uuid
 static const char *GEO_2 = "{\"id\": 1, \"res\": \"B\", \"label\": \"C\", \"uuid\": \"u1\"}\n";
 static const char *GEO_3 = "{\"id\": 2, \"res\": \" D\", \"label\": \"D\", \"uuid\": \"u2\"}\n";
 
+/* zh's file: the good lines 1 and 3 around a replaced line 2. */
+static const char *with_line2(const char *line2)
+{
+    static char text[512];
+    snprintf(text, sizeof text, "%s%s%s", GEO_1, line2, GEO_3);
+    return text;
+}
+
 /* A small dataset named `name` under the temp root: x_geo with en and zh
  * (and fr when with_fr), model m; zh's file is zh_text or three good lines. */
 static const char *make_set(const char *name, const char *zh_text, int with_fr)
@@ -533,8 +541,7 @@ static void test_bad_mismatched_ids(void)
 {
     char zh[512];
     const char *root;
-    snprintf(zh, sizeof zh, "%s%s%s", GEO_1, "{\"id\": 1, \"res\": \"B\", \"label\": \"C\", \"uuid\": \"u7\"}\n", GEO_3);
-    root = make_set("ids", zh, 0);
+    root = make_set("ids", with_line2("{\"id\": 1, \"res\": \"B\", \"label\": \"C\", \"uuid\": \"u7\"}\n"), 0);
     expect_fail(root, NULL, "en,zh", CLK_E_DATA, "m_res.jsonl:2: uuid \"u7\" does not match uuid \"u1\" of English",
                 "en/m_res.jsonl:2");
     snprintf(zh, sizeof zh, "%s%s%s", GEO_1, GEO_2, "{\"id\": 5, \"res\": \"B\", \"label\": \"C\", \"uuid\": \"u2\"}\n");
@@ -544,10 +551,7 @@ static void test_bad_mismatched_ids(void)
 
 static void test_bad_invalid_utf8(void)
 {
-    char zh[512];
-    const char *root;
-    snprintf(zh, sizeof zh, "%s%s%s", GEO_1, "{\"id\": 1, \"res\": \"B\xC3\", \"label\": \"C\", \"uuid\": \"u1\"}\n", GEO_3);
-    root = make_set("utf8", zh, 0);
+    const char *root = make_set("utf8", with_line2("{\"id\": 1, \"res\": \"B\xC3\", \"label\": \"C\", \"uuid\": \"u1\"}\n"), 0);
     expect_fail(root, NULL, "en,zh", CLK_E_FORMAT, "ZH_trans/m_res.jsonl:2:20: invalid UTF-8", NULL);
 }
 
@@ -572,7 +576,7 @@ static void test_bad_unknown_task(void)
 
 static void test_bad_layout_and_records(void)
 {
-    char path[1300], zh[512];
+    char path[1300];
     const char *root = make_set("both", NULL, 0);
     snprintf(path, sizeof path, "%s/x_geo/en/m_res_bf16_add_simple_example.jsonl", root);
     write_file(path, GEO_1);
@@ -596,20 +600,16 @@ static void test_bad_layout_and_records(void)
         CHECK_EQ(score(root, "../m", NULL, NULL, &r, &e), CLK_E_ARG);
     }
 
-    snprintf(zh, sizeof zh, "%s%s%s", GEO_1, "{\"id\": 1, \"res\": \"B\", \"label\": \"Q\", \"uuid\": \"u1\"}\n", GEO_3);
-    root = make_set("label", zh, 0);
+    root = make_set("label", with_line2("{\"id\": 1, \"res\": \"B\", \"label\": \"Q\", \"uuid\": \"u1\"}\n"), 0);
     expect_fail(root, NULL, "en,zh", CLK_E_DATA, "m_res.jsonl:2: expected a label A-D (x_geo has 4 options), found \"Q\"", NULL);
 
-    snprintf(zh, sizeof zh, "%s%s%s", GEO_1, "{\"id\": 1, \"label\": \"C\", \"uuid\": \"u1\"}\n", GEO_3);
-    root = make_set("nores", zh, 0);
+    root = make_set("nores", with_line2("{\"id\": 1, \"label\": \"C\", \"uuid\": \"u1\"}\n"), 0);
     expect_fail(root, NULL, "en,zh", CLK_E_FORMAT, "m_res.jsonl:2: expected key \"res\"", "found no such key");
 
-    snprintf(zh, sizeof zh, "%s%s%s", GEO_1, "{\"id\": 1, \"res\": \"B\", \"label\": \"C\", \"uuid\": \"u1\", \"scores\": [1, 2]}\n", GEO_3);
-    root = make_set("scores", zh, 0);
+    root = make_set("scores", with_line2("{\"id\": 1, \"res\": \"B\", \"label\": \"C\", \"uuid\": \"u1\", \"scores\": [1, 2]}\n"), 0);
     expect_fail(root, NULL, "en,zh", CLK_E_FORMAT, "expected \"scores\" as an array of 4 numbers", NULL);
 
-    snprintf(zh, sizeof zh, "%s%s%s", GEO_1, "[1, 2]\n", GEO_3);
-    root = make_set("array", zh, 0);
+    root = make_set("array", with_line2("[1, 2]\n"), 0);
     expect_fail(root, NULL, "en,zh", CLK_E_FORMAT, "m_res.jsonl:2: expected a JSON object per line, found an array", NULL);
 }
 
@@ -679,12 +679,9 @@ static void test_cli_bad_input(void)
     expect_cli_fail(make_set("cli-nolang", NULL, 0), "--langs en,zh,fr", "no directory for language 'fr'");
     snprintf(zh, sizeof zh, "%s%s", GEO_1, GEO_2);
     expect_cli_fail(make_set("cli-short", zh, 0), "--langs en,zh", "2 records, but English has 3");
-    snprintf(zh, sizeof zh, "%s%s%s", GEO_1, "{\"id\": 1, \"res\": \"B\", \"label\": \"C\", \"uuid\": \"u9\"}\n", GEO_3);
-    expect_cli_fail(make_set("cli-ids", zh, 0), "--langs en,zh", "does not match uuid");
-    snprintf(zh, sizeof zh, "%s%s%s", GEO_1, "{\"id\": 1, \"res\": \"\xFF\", \"label\": \"C\", \"uuid\": \"u1\"}\n", GEO_3);
-    expect_cli_fail(make_set("cli-utf8", zh, 0), "--langs en,zh", "m_res.jsonl:2:19: invalid UTF-8");
-    snprintf(zh, sizeof zh, "%s%s%s", GEO_1, "{\"id\": 1, \"res\": \"B\" \"label\": \"C\"}\n", GEO_3);
-    expect_cli_fail(make_set("cli-json", zh, 0), "--langs en,zh", "m_res.jsonl:2:22: expected ',' or '}'");
+    expect_cli_fail(make_set("cli-ids", with_line2("{\"id\": 1, \"res\": \"B\", \"label\": \"C\", \"uuid\": \"u9\"}\n"), 0), "--langs en,zh", "does not match uuid");
+    expect_cli_fail(make_set("cli-utf8", with_line2("{\"id\": 1, \"res\": \"\xFF\", \"label\": \"C\", \"uuid\": \"u1\"}\n"), 0), "--langs en,zh", "m_res.jsonl:2:19: invalid UTF-8");
+    expect_cli_fail(make_set("cli-json", with_line2("{\"id\": 1, \"res\": \"B\" \"label\": \"C\"}\n"), 0), "--langs en,zh", "m_res.jsonl:2:22: expected ',' or '}'");
     expect_cli_fail(make_set("cli-task", NULL, 0), "--langs en,zh --tasks x_nope", "unknown task 'x_nope'");
 }
 
