@@ -228,6 +228,27 @@ clk_status clk_parse_int(const char *s, long lo, long hi, long *out, const char 
 #define CLK_MAX_LINE (4u << 20)
 #endif
 
+/* ---- scoring limits (issue 2: jsonl, score) ---- */
+/* Nesting depth of a JSON value (CLiKA records are 1-2 deep). */
+#ifndef CLK_MAX_JSON_DEPTH
+#define CLK_MAX_JSON_DEPTH 64
+#endif
+/* Characters of one JSON number literal (a double needs at most 17
+ * significant digits; longer literals are legal JSON but suspicious). */
+#ifndef CLK_MAX_JSON_NUMBER
+#define CLK_MAX_JSON_NUMBER 256
+#endif
+/* Bytes of one file or directory name (POSIX NAME_MAX is 255). */
+#ifndef CLK_MAX_FILENAME
+#define CLK_MAX_FILENAME 256
+#endif
+/* Bytes of the buffer a directory listing is sorted in (a CLiKA task
+ * directory has about 20 entries, about 600 bytes). */
+#ifndef CLK_MAX_DIRLIST
+#define CLK_MAX_DIRLIST 65536
+#endif
+/* ---- end of scoring limits ---- */
+
 /* Alignment of every arena allocation: a cache line, and enough for any
  * SIMD load the ports use (AVX-512 = 64 bytes). */
 #ifndef CLK_ALIGN

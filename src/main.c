@@ -16,6 +16,8 @@
 #include "gguf.h"
 #include "model.h"
 #include "forward.h"
+#include "score.h"  /* clika score (issue 2) */
+#include "report.h" /* clika score (issue 2) */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -620,6 +622,134 @@ static int cmd_info(int argc, char **argv)
     return 0;
 }
 
+/* ============================================== clika score (issue 2) */
+
+static void help_score(void)
+{
+    printf("usage: %s score --data DIR --model NAME [--tasks LIST] [--langs LIST]\n"
+           "                   [--out OUTDIR] [--explain]\n"
+           "\n"
+           "Score a model's CLiKA result files and write OUTDIR/report.json, report.md,\n"
+           "report.csv and report.svg. Every metric is relative to English.\n"
+           "\n"
+           "  --data DIR      the CLiKA repository layout: DIR/x_geo/zh/NAME_res.jsonl or\n"
+           "                  DIR/x_geo/zh/NAME_res_bf16_add_simple_example.jsonl; language\n"
+           "                  directories match in any case, with or without _trans\n"
+           "  --model NAME    whose result files to score (e.g. chatgpt, llama2_7b)\n"
+           "  --tasks LIST    comma-separated, from x_csqa,x_copa,x_name,x_geo\n"
+           "                  (default: every one of them that DIR has)\n"
+           "  --langs LIST    comma-separated language codes (default: en,zh,de,fr,it,ja,\n"
+           "                  pl,ru,ar,he); English is always scored, first if not listed\n"
+           "  --out OUTDIR    where the reports go (default: out/NAME); they replace\n"
+           "                  earlier ones only when all four were written\n"
+           "  --explain       print the counts behind every metric (|C_en|, |C_L|, the\n"
+           "                  intersection and union, n, chance rate) to check by hand\n"
+           "\n"
+           "Answers are parsed as the CLiKA authors did: strip whitespace, take the first\n"
+           "character, compare it with the gold letter; anything else counts as wrong.\n"
+           "Exit status: 0 ok, 2 bad arguments or bad data (nothing is written).\n",
+           prog);
+}
+
+typedef clk_status (*report_fn)(const clk_score_result *r, clk_out *o);
+static const char *const report_name[4] = {"report.json", "report.md", "report.csv", "report.svg"};
+static const report_fn report_write[4] = {clk_report_json, clk_report_md, clk_report_csv, clk_report_svg};
+
+/* Write the four reports to temporary files and rename them into place
+ * only when all four are complete and synced: a failed run leaves the
+ * previous set (or nothing), never a mix. */
+static void write_reports(const clk_score_result *r, const char *outdir)
+{
+    clk_file f[4];
+    clk_err e;
+    clk_oserr os;
+    int i, n = 0;
+    e.msg[0] = 0;
+    if (clk_sys_mkdirs(outdir, &os) != 0) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+    for (i = 0; i < 4; i++) {
+        char path[CLK_MAX_PATH];
+        clk_out o;
+        if (snprintf(path, sizeof path, "%s/%s", outdir, report_name[i]) >= (int)sizeof path) {
+            clk_fail(&e, CLK_E_LIMIT, "output path '%s/%s' is longer than CLK_MAX_PATH", outdir, report_name[i]);
+            break;
+        }
+        if (clk_sys_create(&f[i], path, &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            break;
+        }
+        n++;
+        o = file_out(&f[i], &e);
+        if (report_write[i](r, &o) != CLK_OK || clk_sys_sync(&f[i], &os) != 0) {
+            if (!e.msg[0]) clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            break;
+        }
+    }
+    if (i < 4) {
+        while (n > 0) clk_sys_abandon(&f[--n]);
+        die(&e);
+    }
+    for (i = 0; i < 4; i++)
+        if (clk_sys_commit(&f[i], &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            for (n = i + 1; n < 4; n++) clk_sys_abandon(&f[n]);
+            die(&e);
+        }
+}
+
+/* Score DATA for a model and write the reports to outdir. `clika eval`
+ * ends here too, with its own output directory as DATA. */
+static void score_and_report(const clk_score_opts *so, const char *outdir, int explain)
+{
+    static clk_score_set set; /* ~100 KiB of names and paths: static, not on the stack */
+    clk_score_result *r;
+    clk_plan plan;
+    clk_arena arena;
+    clk_err e;
+    if (clk_score_find(&set, so, &e) != CLK_OK) die(&e);
+    clk_plan_init(&plan);
+    clk_score_plan(&set, &plan);
+    acquire(&arena, &plan);
+    if (clk_score_run(&set, &arena, &r, &e) != CLK_OK) die(&e);
+    if (explain) {
+        clk_out o = stdout_out(&e);
+        if (clk_report_explain(r, &o) != CLK_OK) die(&e);
+    }
+    write_reports(r, outdir);
+    free(arena_block); /* the run is over (and LeakSanitizer checks) */
+    arena_block = NULL;
+    printf("%s: scored %s (%d task%s x %d languages) -> %s/report.{json,md,csv,svg}\n", prog, set.model, set.n_tasks,
+           set.n_tasks == 1 ? "" : "s", set.n_langs, outdir);
+}
+
+static int cmd_score(int argc, char **argv)
+{
+    const char *data = NULL, *model = NULL, *tasks = NULL, *langs = NULL, *out = NULL, *explain = NULL;
+    const opt opts[] = {
+        {"--data", NULL, 1, &data},   {"--model", "-m", 1, &model}, {"--tasks", NULL, 1, &tasks},
+        {"--langs", NULL, 1, &langs}, {"--out", "-o", 1, &out},     {"--explain", NULL, 0, &explain},
+        {NULL, NULL, 0, NULL},
+    };
+    clk_score_opts so;
+    char outdir[CLK_MAX_PATH];
+    parse_opts("score", argc, argv, opts, NULL, 0, help_score);
+    if (!data) usage_error("score", "%s", "missing --data DIR (the CLiKA repository layout)");
+    if (!model) usage_error("score", "%s", "missing --model NAME");
+    if (!out) {
+        if (snprintf(outdir, sizeof outdir, "out/%s", model) >= (int)sizeof outdir)
+            usage_error("score", "%s", "--model is too long");
+        out = outdir;
+    }
+    so.data = data;
+    so.model = model;
+    so.tasks = tasks;
+    so.langs = langs;
+    score_and_report(&so, out, explain != NULL);
+    return 0;
+}
+
 /* ====================================================== top-level help */
 
 static void help_main(void)
@@ -631,6 +761,7 @@ static void help_main(void)
            "English: Performance (RA), Consistency (en-CO) and Conductivity (XRR).\n"
            "\n"
            "Commands:\n"
+           "  score                score CLiKA result files: report.json/.md/.csv/.svg\n"
            "  help                 this text\n"
            "  version              the version and how this binary was built\n"
            "  info MODEL.gguf      describe a model file and the memory a run needs\n"
@@ -655,6 +786,7 @@ typedef struct command {
 static const command commands[] = {
     {"version", cmd_version},
     {"info", cmd_info},
+    {"score", cmd_score}, /* issue 2 */
     {NULL, NULL},
 };
 
