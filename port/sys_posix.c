@@ -92,7 +92,6 @@ int clk_sys_map(const char *path, clk_map *m, clk_oserr *e)
 {
     struct stat st;
     int fd;
-    void *p;
     m->data = NULL;
     m->size = 0;
     m->mapped = 0;
@@ -118,7 +117,7 @@ int clk_sys_map(const char *path, clk_map *m, clk_oserr *e)
     errno = ENOSYS;
     return oserr(e, "mmap '%s'", path);
 #else
-    p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (p == MAP_FAILED) return oserr(e, "mmap '%s'", path);
     m->data = (const uint8_t *)p;

@@ -257,7 +257,7 @@ clk_status clk_score_find(clk_score_set *set, const clk_score_opts *o, clk_err *
         set->en = 0;
     }
 
-    /* directories and files */
+    /* directories: list every task's language directories first */
     for (t = 0; t < set->n_tasks; t++) {
         char dir[CLK_MAX_PATH];
         clk_oserr os;
@@ -271,12 +271,36 @@ clk_status clk_score_find(clk_score_set *set, const clk_score_opts *o, clk_err *
         if (clk_sys_listdir(dir, set->listing, sizeof set->listing, match_lang_dir, &m, &os) != 0)
             return clk_fail(e, CLK_E_IO, "%s", os.msg);
         if (m.st != CLK_OK) return m.st;
+    }
+    /* Without --langs, the default is those of the ten languages that the
+     * data has at all (a set made for 7 languages scores 7). A language that
+     * one task has and another lacks is still an error below: that is a
+     * broken copy, not a smaller set. English is never dropped. */
+    if (!o->langs) {
+        int keep = 0;
+        for (l = 0; l < set->n_langs; l++) {
+            int any = 0;
+            for (t = 0; t < set->n_tasks; t++) any |= set->file[t][l].dir[0] != 0;
+            if (!any && l != set->en) continue;
+            if (keep != l) {
+                memcpy(set->lang[keep], set->lang[l], sizeof set->lang[0]);
+                for (t = 0; t < set->n_tasks; t++) set->file[t][keep] = set->file[t][l];
+            }
+            if (l == set->en) set->en = keep;
+            keep++;
+        }
+        set->n_langs = keep;
+    }
+    /* files */
+    for (t = 0; t < set->n_tasks; t++) {
+        char dir[CLK_MAX_PATH];
+        CLK_TRY(join(dir, sizeof dir, e, set->data, set->task[t]->name, NULL, NULL));
         for (l = 0; l < set->n_langs; l++) {
             if (!set->file[t][l].dir[0])
                 return clk_fail(e, CLK_E_DATA,
                                 "%s: no directory for language '%s' in '%s' (looked for %s or %s_trans, any case)%s",
                                 set->task[t]->name, set->lang[l], dir, set->lang[l], set->lang[l],
-                                o->langs ? "" : "; choose languages with --langs");
+                                o->langs ? "" : "; other tasks have it (choose languages with --langs)");
             CLK_TRY(find_file(set, t, l, e));
         }
     }

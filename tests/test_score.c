@@ -525,7 +525,23 @@ static void test_bad_missing_language_directory(void)
 {
     const char *root = make_set("nolang", NULL, 0);
     expect_fail(root, NULL, "en,zh,fr", CLK_E_DATA, "no directory for language 'fr'", "nolang/x_geo'");
-    expect_fail(root, NULL, NULL, CLK_E_DATA, "no directory for language 'de'", "--langs");
+    /* without --langs the set's own languages are scored; one that a task
+     * lacks while another task has it is a broken copy */
+    {
+        char path[1300];
+        clk_score_result *r;
+        clk_err e;
+        CHECK_OK(score(root, "m", NULL, NULL, &r, &e), e);
+        if (r) CHECK_EQ(r->n_langs, 2);
+        static const char *copa = "{\"id\": 0, \"res\": \"B\", \"label\": \"B\", \"uuid\": 501}\n";
+        static const char *const dirs[3] = {"en", "zh", "de"};
+        int i;
+        for (i = 0; i < 3; i++) {
+            snprintf(path, sizeof path, "%s/x_copa/%s/m_res.jsonl", root, dirs[i]);
+            write_file(path, copa);
+        }
+        expect_fail(root, NULL, NULL, CLK_E_DATA, "no directory for language 'de'", "nolang/x_geo'");
+    }
 }
 
 static void test_bad_one_line_fewer(void)
