@@ -308,6 +308,9 @@ static void check_model_row(const char *sh, const row *r)
             if (want) CHECK_MSG(json_num(js, clk_type(i)->name) == want, "%s: JSON count of %s", r->file, clk_type(i)->name);
         }
         CHECK(json_num(js, "mapped") == (double)r->bytes);
+        CHECK_MSG(json_num(js, "tokenizer tables") > 0 && json_num(js, "tokenizer scratch") > 0,
+                  "%s: no tokenizer lines in the plan", r->file);
+        CHECK(strstr(js, "\"tokenizer\":{") && !strstr(js, "\"error\":"));
     }
 #undef ROW_EQ
     clk_sys_unmap(&m);
