@@ -356,11 +356,23 @@ static void json_str(FILE *f, const char *p, uint64_t n)
     fputc('"', f);
 }
 
-/* Text form of a string from the file: control bytes shown as '?'. */
+/* Text form of a string from the file: control characters (C0, DEL, C1)
+ * and invalid UTF-8 shown as '?', so a hostile name cannot drive the
+ * terminal. */
 static void text_str(FILE *f, const char *p, uint64_t n)
 {
-    uint64_t i;
-    for (i = 0; i < n; i++) fputc((unsigned char)p[i] < 0x20 ? '?' : p[i], f);
+    uint64_t i = 0;
+    while (i < n) {
+        uint32_t cp;
+        int k = clk_utf8_decode((const unsigned char *)p + i, (size_t)(n - i), &cp);
+        if (k <= 0 || cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) {
+            fputc('?', f);
+            i++;
+        } else {
+            fwrite(p + i, 1, (size_t)k, f);
+            i += (uint64_t)k;
+        }
+    }
 }
 
 static int get_string(const clk_gguf *g, const char *key, clk_str *s)
