@@ -56,12 +56,18 @@ typedef struct clk_fwd {
     float *x;        /* [n_batch][n_embd]          residual stream               */
     float *xn;       /* [n_batch][max(n_embd, n_head*hd_v)] normed input / attn out */
     float *q;        /* [n_batch][n_head * head_dim_k]                           */
-    float *kv_tmp;   /* [n_batch][n_head_kv * max(hd_k, hd_v)] new K/V before caching */
     float *ff_gate;  /* [n_batch][n_ff]                                          */
     float *ff_up;    /* [n_batch][n_ff]                                          */
     float *tmp;      /* [n_batch][n_embd]          block outputs                 */
     void *xq;        /* [n_batch][act row bytes]   activations for the matmul    */
     size_t xq_row;   /* bytes per row of xq                                      */
+    /* What xq holds: the rows of xq_src converted to format xq_fmt (CLK_T_*,
+     * -1: nothing yet). A matmul whose weights use the same activation
+     * format reuses them instead of converting again (q/k/v, gate/up). */
+    const float *xq_src; /* [xq_m][xq_ld] f32 rows being multiplied          */
+    size_t xq_ld;
+    int xq_k, xq_m, xq_fmt;
+    int q_prescale;  /* gemma: Q is multiplied by attn_scale after RoPE (else the scores are) */
     float *att;      /* [n_threads][n_ctx]         softmax rows                  */
     float *logits;   /* [n_out][n_vocab]           the rows asked for, in order  */
 } clk_fwd;
