@@ -437,8 +437,9 @@ static void add_rows(const clk_fwd *f, float *y, size_t ldy, const float *b, siz
  * is at step index r_i = (sel ? sel[i] - sel_off : i), position
  * pos + r_i; it sees the keys at positions [lo, pos + r_i], where lo is 0
  * or, in a sliding-window layer, the last n_swa positions. Items are
- * (row, head) pairs; task t of T handles a fixed range of them and uses
- * softmax row att[t]. */
+ * (row, head) pairs; task t of T handles items t, t+T, t+2T, ... with
+ * softmax row att[t], and computes each item whole, so which task took it
+ * never shows in the result. */
 typedef struct att_job {
     clk_fwd *f;
     int n_rows, H, Hkv, hdk, hdv;
@@ -457,9 +458,8 @@ static void att_task(void *ctx, int t, int n_tasks)
     const att_job *j = (const att_job *)ctx;
     const clk_kernels *k = j->f->k;
     float *s = j->f->att + (size_t)t * (size_t)j->f->o.n_ctx; /* [n_ctx] */
-    int n_items = j->n_rows * j->H, grp = j->H / j->Hkv;
-    int it0 = (int)((long long)n_items * t / n_tasks), it1 = (int)((long long)n_items * (t + 1) / n_tasks), it;
-    for (it = it0; it < it1; it++) {
+    int n_items = j->n_rows * j->H, grp = j->H / j->Hkv, it;
+    for (it = t; it < n_items; it += n_tasks) { /* strided: later rows see more keys, so deal them round */
         int i = it / j->H, h = it % j->H, g = h / grp;
         int p = j->pos + (j->sel ? j->sel[i] - j->sel_off : i);
         int lo = j->window > 0 && p - j->window + 1 > 0 ? p - j->window + 1 : 0, n = p - lo + 1, jj;
