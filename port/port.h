@@ -185,6 +185,17 @@ typedef struct clk_rope {
     const float *freq_factors; /* [n_rot/2] divisors (Llama 3.1 rope_freqs) or NULL */
 } clk_rope;
 
+/* The kernel table. What a port must reproduce from port/ref.c (which
+ * states every arithmetic order in its comments):
+ *   exactly, bit for bit:  quantize_act (the activation bytes, including
+ *     f16/bf16 rounding and Q8 rounding half to even with 127/amax),
+ *     dequant_row, and the GELU table values of geglu (clk_gelu_half);
+ *   up to rounding:  matmul, dot_f32, axpy_f32, rmsnorm, softmax, rope,
+ *     swiglu, geglu's product - a port may sum in another order, fuse
+ *     multiply-adds or use a vectorised exp, within the tolerances its tests
+ *     name, but must keep the clk_mm contract (results independent of the
+ *     tile) and give the same bits for the same inputs on every call.
+ * NaN inputs give unspecified (but deterministic) results. */
 typedef struct clk_kernels {
     const char *name; /* "ref", "avx2", "avx512", "neon" */
 
@@ -193,7 +204,8 @@ typedef struct clk_kernels {
     void (*quantize_act)(int wtype, int act, const float *x, void *y, int k);
     /* The matmul tile above. */
     void (*matmul)(const clk_mm *mm);
-    /* y[n] = weight row x of type `type`, dequantized (bit-exact with ggml). */
+    /* y[n] = weight row x of type `type`, dequantized (bit-exact with ggml;
+     * any compute type, F32 included). */
     void (*dequant_row)(int type, const void *x, float *y, int n);
 
     /* sum_i a[i]*b[i] */
@@ -210,9 +222,15 @@ typedef struct clk_kernels {
     /* out[i] = silu(gate[i]) * up[i];  silu(x) = x / (1 + e^-x) */
     void (*swiglu)(float *out, const float *gate, const float *up, int n);
     /* out[i] = gelu_tanh(gate[i]) * up[i], gelu through ggml's f16 table
-     * (input rounded to f16, table value f16; <= -10 gives 0, >= 10 gives x). */
+     * (input rounded to f16, table value f16; gate <= -10 gives 0, gate >= 10
+     * gives gate * up). */
     void (*geglu)(float *out, const float *gate, const float *up, int n);
 } clk_kernels;
+
+/* One entry of ggml's f16 GELU table: f16(gelu_tanh(f32(h))) computed in
+ * ggml-cpu's float order (see ref.c). The reference geglu calls it per
+ * element; a port may fill a 65536-entry table from it instead. */
+uint16_t clk_gelu_half(uint16_t h);
 
 /* Bytes of one activation row of k elements for a matmul with wtype weights:
  * k*4 for CLK_ACT_F32 and F32 weights; k*2 for F16/BF16; k/32*34 (Q8_0),
@@ -227,8 +245,11 @@ extern const clk_kernels clk_ref_kernels;
 const clk_kernels *clk_port_kernels(void);
 
 /* Weight quantizers for `clika quantize` (reference only; the algorithms of
- * ggml's quantize_row_*_ref without importance matrix). Returns 0 if type t
- * cannot be produced. n is a multiple of the type's block size. */
+ * ggml's quantize_row_*_ref without importance matrix, byte-identical with
+ * llama-quantize for Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q4_K Q5_K Q6_K F16 BF16; F32
+ * is a copy). Returns 1, or 0 if type t cannot be produced. n is a multiple
+ * of the type's block size; rows are independent, so a tensor may be
+ * quantized row by row or all at once with the same bytes. */
 int clk_quantize_row(int t, const float *x, void *y, int64_t n);
 
 /* ====================================================== operating system */
@@ -255,6 +276,10 @@ int clk_sys_can_map(void);
 int clk_sys_stat(const char *path, uint64_t *size, int *is_dir); /* 0 = ok, -1 = missing/unreadable */
 int clk_sys_map(const char *path, clk_map *m, clk_oserr *e);
 int clk_sys_read(const char *path, void *buf, uint64_t cap, clk_map *m, clk_oserr *e);
+/* The first (at most) n bytes of a file into buf; *got says how many. For
+ * planning a read without mmap: the GGUF header sizes the index before the
+ * arena that will hold the whole file exists. */
+int clk_sys_read_head(const char *path, void *buf, uint64_t n, uint64_t *got, clk_oserr *e);
 void clk_sys_unmap(clk_map *m);
 
 /* Call fn(ctx, name, is_dir) for each entry of a directory except . and ..,

@@ -164,6 +164,26 @@ int clk_sys_read(const char *path, void *buf, uint64_t cap, clk_map *m, clk_oser
     return 0;
 }
 
+int clk_sys_read_head(const char *path, void *buf, uint64_t n, uint64_t *got, clk_oserr *e)
+{
+    int fd = open(path, O_RDONLY);
+    *got = 0;
+    if (fd < 0) return oserr(e, "open '%s'", path);
+    while (*got < n) {
+        ssize_t r = read(fd, (char *)buf + *got, (size_t)(n - *got));
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            oserr(e, "read '%s'", path);
+            close(fd);
+            return -1;
+        }
+        if (r == 0) break;
+        *got += (uint64_t)r;
+    }
+    close(fd);
+    return 0;
+}
+
 void clk_sys_unmap(clk_map *m)
 {
 #ifndef CLK_NO_MMAP

@@ -193,6 +193,13 @@ clk_status clk_parse_int(const char *s, long lo, long hi, long *out, const char 
 #ifndef CLK_MAX_GGUF_NEST
 #define CLK_MAX_GGUF_NEST 8
 #endif
+/* Any one width of a model read from a file: n_embd, n_ff, n_vocab,
+ * n_head * head_dim, n_head_kv * head_dim. Real models stay below 2^19
+ * (largest vocabularies ~262k, widest FFNs ~53k); the bound keeps every
+ * memory-plan product far from 64-bit overflow whatever a file claims. */
+#ifndef CLK_MAX_DIM
+#define CLK_MAX_DIM (1 << 20)
+#endif
 /* Worker threads in the pool. */
 #ifndef CLK_MAX_THREADS
 #define CLK_MAX_THREADS 64

@@ -13,6 +13,9 @@
 #include "common.h"
 #include "arena.h"
 #include "port.h"
+#include "gguf.h"
+#include "model.h"
+#include "forward.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +170,456 @@ CLK_MAYBE_UNUSED static clk_out file_out(clk_file *f, clk_err *e)
     return o;
 }
 
+/* ======================================= model start-up and `info` (gguf branch)
+ *
+ * Start-up for every command that reads a model, in two acquisitions whose
+ * sizes are both known before they are made:
+ *
+ *   1. start-up block: the gguf index (sized from the 24-byte header) and,
+ *      when the file is not mapped, the file itself (sized by stat). The
+ *      index must exist before the hyper-parameters can be read.
+ *   2. run arena: every later stage's lines (KV cache, activations,
+ *      tokenizer tables, ...), sized from the hyper-parameters.
+ *
+ * The printed plan lists the lines of both; its total is what both
+ * acquisitions together take. --mem-limit is checked before each one
+ * against arena bytes + mapped file bytes (the weights are read on every
+ * token, so a mapped file is resident memory too).
+ */
+
+typedef struct model_file {
+    const char *path;
+    uint64_t size;           /* bytes of the file                                  */
+    clk_map map;             /* the bytes: mmap'd, or read into the start-up block */
+    clk_gguf_header h;
+    clk_gguf g;
+    clk_arena startup;       /* [file (read path)][gguf index]                     */
+    uint64_t startup_bytes;  /* plan bytes of the start-up block                   */
+} model_file;
+
+/* The model struct holds CLK_MAX_LAYERS layers (~300 KB): static storage. */
+static clk_model the_model;
+
+static void *acquire_block(uint64_t bytes, const char *what)
+{
+    unsigned char *raw;
+    size_t pad;
+    clk_err e;
+    raw = (unsigned char *)calloc(1, (size_t)bytes + CLK_ALIGN);
+    if (!raw) {
+        clk_fail(&e, CLK_E_NOMEM, "cannot acquire the %llu-byte %s the memory plan asks for",
+                 (unsigned long long)bytes, what);
+        die(&e);
+    }
+    pad = (CLK_ALIGN - ((uintptr_t)raw & (CLK_ALIGN - 1))) & (CLK_ALIGN - 1);
+    return raw + pad; /* never freed: the process ends with the command */
+}
+
+static const char *human(uint64_t b, char *buf, size_t cap)
+{
+    if (b < 1024) snprintf(buf, cap, "%llu B", (unsigned long long)b);
+    else if (b < 1024ull * 1024) snprintf(buf, cap, "%.1f KiB", (double)b / 1024);
+    else if (b < 1024ull * 1024 * 1024) snprintf(buf, cap, "%.1f MiB", (double)b / (1024.0 * 1024));
+    else snprintf(buf, cap, "%.2f GiB", (double)b / (1024.0 * 1024 * 1024));
+    return buf;
+}
+
+static void plan_print(FILE *f, const clk_plan *p, const clk_run_opts *o)
+{
+    char hb[32];
+    int i;
+    if (o)
+        fprintf(f, "memory plan (ctx %d, batch %d, threads %d, logit rows %d):\n", o->n_ctx, o->n_batch,
+                o->n_threads, o->n_out);
+    else
+        fprintf(f, "memory plan:\n");
+    if (p->mapped)
+        fprintf(f, "  %-40s %12llu  %s\n", "model file (mapped, outside the arena)", (unsigned long long)p->mapped,
+                human(p->mapped, hb, sizeof hb));
+    for (i = 0; i < p->n; i++)
+        fprintf(f, "  %-40s %12llu  %s\n", p->line[i].name, (unsigned long long)p->line[i].bytes,
+                human(p->line[i].bytes, hb, sizeof hb));
+    fprintf(f, "  %-40s %12llu  %s\n", "arena total", (unsigned long long)p->total, human(p->total, hb, sizeof hb));
+    fprintf(f, "  %-40s %12llu  %s\n", "total (arena + mapped file)", (unsigned long long)(p->total + p->mapped),
+            human(p->total + p->mapped, hb, sizeof hb));
+}
+
+/* --mem-limit: refuse, showing the plan, when arena + mapped exceeds it. */
+static void check_mem_limit(const clk_plan *p, uint64_t limit, const clk_run_opts *o)
+{
+    clk_err e;
+    if (clk_plan_check(p, &e) != CLK_OK) die(&e);
+    if (limit && p->total + p->mapped > limit) {
+        fflush(stdout);
+        fprintf(stderr, "%s: the memory plan needs %llu bytes (arena %llu + mapped file %llu), more than --mem-limit %llu\n",
+                prog, (unsigned long long)(p->total + p->mapped), (unsigned long long)p->total,
+                (unsigned long long)p->mapped, (unsigned long long)limit);
+        plan_print(stderr, p, o);
+        exit(2);
+    }
+}
+
+/* Open, check and index a model file; adds the start-up lines to *plan. */
+static void model_open(model_file *f, const char *path, int no_mmap, clk_plan *plan, uint64_t mem_limit)
+{
+    clk_err e;
+    clk_oserr os;
+    int is_dir = 0;
+    memset(f, 0, sizeof *f);
+    f->path = path;
+    if (clk_sys_stat(path, &f->size, &is_dir) != 0 || is_dir) {
+        clk_fail(&e, CLK_E_IO, "cannot open model file '%s'%s", path, is_dir ? ": it is a directory" : "");
+        die(&e);
+    }
+    if (clk_sys_can_map() && !no_mmap) {
+        if (clk_sys_map(path, &f->map, &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            die(&e);
+        }
+        f->size = f->map.size;
+        if (clk_gguf_peek(f->map.data, f->map.size, &f->h, &e) != CLK_OK) goto bad;
+        plan->mapped = f->size;
+    } else {
+        uint8_t head[24];
+        uint64_t got;
+        if (clk_sys_read_head(path, head, sizeof head, &got, &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            die(&e);
+        }
+        if (clk_gguf_peek_file(head, got, f->size, &f->h, &e) != CLK_OK) goto bad;
+        clk_plan_add(plan, "model file (read into the arena)", f->size);
+    }
+    clk_gguf_plan(&f->h, plan);
+    check_mem_limit(plan, mem_limit, NULL);
+    f->startup_bytes = plan->total;
+    clk_arena_init(&f->startup, acquire_block(plan->total, "start-up block"), (size_t)plan->total);
+    if (!f->map.data) {
+        void *buf;
+        if (clk_arena_alloc(&f->startup, (size_t)f->size, "model file (read into the arena)", &buf, &e) != CLK_OK)
+            die(&e);
+        if (clk_sys_read(path, buf, f->size, &f->map, &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            die(&e);
+        }
+        if (f->map.size != f->size) {
+            clk_fail(&e, CLK_E_IO, "'%s' changed while it was read (%llu bytes, expected %llu)", path,
+                     (unsigned long long)f->map.size, (unsigned long long)f->size);
+            die(&e);
+        }
+    }
+    if (clk_gguf_parse(&f->g, f->map.data, f->map.size, &f->startup, &e) != CLK_OK) goto bad;
+    return;
+bad:
+    clk_fail_wrap(&e, "%s: ", path);
+    die(&e);
+}
+
+/* ------------------------------------------------------------ JSON text */
+
+static void json_str(FILE *f, const char *p, uint64_t n)
+{
+    uint64_t i = 0;
+    fputc('"', f);
+    while (i < n) {
+        unsigned char c = (unsigned char)p[i];
+        uint32_t cp;
+        int k;
+        if (c == '"' || c == '\\') {
+            fputc('\\', f);
+            fputc(c, f);
+            i++;
+        } else if (c < 0x20) {
+            fprintf(f, "\\u%04x", c);
+            i++;
+        } else if (c < 0x80) {
+            fputc(c, f);
+            i++;
+        } else if ((k = clk_utf8_decode((const unsigned char *)p + i, (size_t)(n - i), &cp)) > 0) {
+            fwrite(p + i, 1, (size_t)k, f);
+            i += (uint64_t)k;
+        } else {
+            fputs("\\ufffd", f); /* invalid UTF-8 in the file */
+            i++;
+        }
+    }
+    fputc('"', f);
+}
+
+/* Text form of a string from the file: control bytes shown as '?'. */
+static void text_str(FILE *f, const char *p, uint64_t n)
+{
+    uint64_t i;
+    for (i = 0; i < n; i++) fputc((unsigned char)p[i] < 0x20 ? '?' : p[i], f);
+}
+
+static int get_string(const clk_gguf *g, const char *key, clk_str *s)
+{
+    const clk_gguf_kv *kv = clk_gguf_find(g, key);
+    if (!kv || kv->type != CLK_GGUF_STRING) return 0;
+    s->n = clk_rd64(kv->val);
+    s->p = (const char *)kv->val + 8;
+    return 1;
+}
+
+/* A per-layer count: "14" when every layer agrees, else "[a, b, ...]". */
+static void layers_print(FILE *f, const int *v, int n)
+{
+    int i, same = 1;
+    for (i = 1; i < n; i++)
+        if (v[i] != v[0]) same = 0;
+    if (same) {
+        fprintf(f, "%d", v[0]);
+        return;
+    }
+    fputc('[', f);
+    for (i = 0; i < n; i++) fprintf(f, "%s%d", i ? ", " : "", v[i]);
+    fputc(']', f);
+}
+
+static void help_info(void)
+{
+    printf("usage: %s info MODEL.gguf [--ctx N] [--batch B] [--threads T] [--json]\n"
+           "                 [--mem-limit BYTES] [--no-mmap]\n"
+           "\n"
+           "Describes a GGUF file without running it: architecture, name, hyper-parameters,\n"
+           "tokenizer, tensor count per type, parameter count, file size, and the memory\n"
+           "plan line by line for the run options given: the KV cache, activations,\n"
+           "attention and logit buffers a run would take, with their total. Weights stay\n"
+           "in the mapped file, outside the arena.\n"
+           "\n"
+           "  --ctx N          positions the KV cache holds (default 2048)\n"
+           "  --batch B        tokens evaluated per step (default 512)\n"
+           "  --threads T      worker threads (default 1)\n"
+           "  --json           one JSON object instead of text\n"
+           "  --mem-limit B    exit with status 2, printing the plan, if the plan needs more\n"
+           "                   than B bytes (arena + mapped file; suffixes K, M, G)\n"
+           "  --no-mmap        read the file into the arena instead of mapping it\n",
+           prog);
+}
+
+static int cmd_info(int argc, char **argv)
+{
+    const char *o_ctx = NULL, *o_batch = NULL, *o_threads = NULL, *o_json = NULL, *o_limit = NULL, *o_nomap = NULL;
+    const opt opts[] = {{"--ctx", NULL, 1, &o_ctx},         {"--batch", NULL, 1, &o_batch},
+                        {"--threads", "-t", 1, &o_threads}, {"--json", NULL, 0, &o_json},
+                        {"--mem-limit", NULL, 1, &o_limit}, {"--no-mmap", NULL, 0, &o_nomap},
+                        {NULL, NULL, 0, NULL}};
+    const char *pos[1] = {NULL};
+    model_file mf;
+    clk_plan plan;
+    clk_run_opts ro = clk_run_defaults();
+    clk_err e;
+    clk_model *m = &the_model;
+    clk_hparams *hp = &m->hp;
+    uint64_t limit = 0, n_params = 0, tensor_bytes = 0;
+    uint64_t type_count[CLK_T_COUNT];
+    int have_hp = 0, have_model = 0, json, i;
+    char why[CLK_ERR_LEN] = "";
+    clk_str name = {NULL, 0}, arch = {NULL, 0}, tok_model = {NULL, 0}, tok_pre = {NULL, 0};
+    const clk_gguf_kv *tokens, *merges;
+    uint64_t i64;
+    FILE *f = stdout;
+
+    if (parse_opts("info", argc, argv, opts, pos, 1, help_info) != 1) usage_error("info", "%s", "expected one MODEL.gguf");
+    ro.n_ctx = (int)opt_int("info", "--ctx", o_ctx, 1, 1L << 24, ro.n_ctx);
+    ro.n_batch = (int)opt_int("info", "--batch", o_batch, 1, 1L << 24, ro.n_batch);
+    ro.n_threads = (int)opt_int("info", "--threads", o_threads, 1, CLK_MAX_THREADS, ro.n_threads);
+    json = o_json != NULL;
+    if (o_limit && clk_parse_bytes(o_limit, &limit, &e) != CLK_OK) usage_error("info", "--mem-limit: %s", e.msg);
+
+    clk_plan_init(&plan);
+    model_open(&mf, pos[0], o_nomap != NULL, &plan, limit);
+
+    /* a file with weights must load as a model; a vocabulary-only file
+     * shows its hyper-parameters when they can be read */
+    if (mf.g.n_tensors > 0) {
+        if (clk_model_load(m, &mf.g, &e) != CLK_OK) {
+            clk_fail_wrap(&e, "%s: ", pos[0]);
+            die(&e);
+        }
+        have_model = have_hp = 1;
+    } else if (clk_model_hparams(hp, &mf.g, &e) == CLK_OK) {
+        have_hp = 1;
+    } else {
+        snprintf(why, sizeof why, "%s", e.msg);
+    }
+    if (have_hp && clk_fwd_plan(hp, &ro, &plan) != CLK_OK) {
+        /* the run options are checked by the option parser; what is left is a limit */
+        clk_fail(&e, CLK_E_LIMIT, "memory plan for ctx %d, batch %d, threads %d failed", ro.n_ctx, ro.n_batch,
+                 ro.n_threads);
+        die(&e);
+    }
+    /* tokenizer tables: clk_tok_plan (src/tokenizer.h, branch tok) adds its
+     * line here once the tokenizer stage is merged. */
+    check_mem_limit(&plan, limit, &ro);
+
+    for (i = 0; i < CLK_T_COUNT; i++) type_count[i] = 0;
+    for (i64 = 0; i64 < mf.g.n_tensors; i64++) {
+        const clk_gguf_tensor *t = &mf.g.tensors[i64];
+        type_count[t->type]++; /* the parser accepts only ids < CLK_T_COUNT */
+        n_params += (uint64_t)(t->ne[0] * t->ne[1] * t->ne[2] * t->ne[3]);
+        tensor_bytes += t->nbytes;
+    }
+    get_string(&mf.g, "general.name", &name);
+    get_string(&mf.g, "general.architecture", &arch);
+    get_string(&mf.g, "tokenizer.ggml.model", &tok_model);
+    get_string(&mf.g, "tokenizer.ggml.pre", &tok_pre);
+    tokens = clk_gguf_find(&mf.g, "tokenizer.ggml.tokens");
+    merges = clk_gguf_find(&mf.g, "tokenizer.ggml.merges");
+    if (tokens && tokens->type != CLK_GGUF_ARRAY) tokens = NULL;
+    if (merges && merges->type != CLK_GGUF_ARRAY) merges = NULL;
+
+    if (json) {
+        int first = 1;
+        fprintf(f, "{\"file\":");
+        json_str(f, pos[0], strlen(pos[0]));
+        fprintf(f, ",\"file_bytes\":%llu,\"gguf\":{\"version\":%lu,\"n_kv\":%llu,\"n_tensors\":%llu,"
+                   "\"alignment\":%lu,\"data_offset\":%llu},",
+                (unsigned long long)mf.size, (unsigned long)mf.g.version, (unsigned long long)mf.g.n_kv,
+                (unsigned long long)mf.g.n_tensors, (unsigned long)mf.g.alignment,
+                (unsigned long long)mf.g.data_offset);
+        fprintf(f, "\"arch\":");
+        if (arch.p) json_str(f, arch.p, arch.n); else fprintf(f, "null");
+        fprintf(f, ",\"name\":");
+        if (name.p) json_str(f, name.p, name.n); else fprintf(f, "null");
+        fprintf(f, ",\"vocab_only\":%s", mf.g.n_tensors == 0 ? "true" : "false");
+        if (have_hp) {
+            fprintf(f, ",\"hparams\":{\"n_vocab\":%d,\"n_ctx_train\":%d,\"n_embd\":%d,\"n_layer\":%d,\"n_head\":",
+                    hp->n_vocab, hp->n_ctx_train, hp->n_embd, hp->n_layer);
+            layers_print(f, hp->n_head, hp->n_layer);
+            fprintf(f, ",\"n_head_kv\":");
+            layers_print(f, hp->n_head_kv, hp->n_layer);
+            fprintf(f, ",\"n_ff\":");
+            layers_print(f, hp->n_ff, hp->n_layer);
+            fprintf(f, ",\"head_dim_k\":%d,\"head_dim_v\":%d,\"n_rot\":%d,\"rope_type\":\"%s\",\"rope_base\":%.9g,"
+                       "\"rope_base_swa\":%.9g,\"rope_freq_scale\":%.9g,\"rope_freq_scale_swa\":%.9g,"
+                       "\"rms_eps\":%.9g,\"n_swa\":%d,\"swa_pattern\":%d,\"swa_layers\":[",
+                    hp->head_dim_k, hp->head_dim_v, hp->n_rot, hp->rope_neox ? "neox" : "norm",
+                    (double)hp->rope_base, (double)hp->rope_base_swa, (double)hp->rope_freq_scale,
+                    (double)hp->rope_freq_scale_swa, (double)hp->rms_eps, hp->n_swa, hp->swa_pattern);
+            for (i = 0; i < hp->n_layer; i++)
+                if (hp->swa_layer[i]) {
+                    fprintf(f, "%s%d", first ? "" : ",", i);
+                    first = 0;
+                }
+            fprintf(f, "],\"attn_softcap\":%.9g,\"final_softcap\":%.9g,\"attn_scale\":%.9g,\"embd_scale\":%.9g,"
+                       "\"tied_output\":%s,\"qkv_bias\":%s,\"qk_norm\":%s,\"sandwich_norms\":%s,\"ffn\":\"%s\"}",
+                    (double)hp->attn_softcap, (double)hp->final_softcap, (double)hp->attn_scale,
+                    (double)hp->embd_scale, hp->tied_output ? "true" : "false", hp->qkv_bias ? "true" : "false",
+                    hp->qk_norm ? "true" : "false", hp->sandwich_norms ? "true" : "false",
+                    hp->geglu ? "geglu" : "swiglu");
+        } else {
+            fprintf(f, ",\"hparams\":null,\"hparams_error\":");
+            json_str(f, why, strlen(why));
+        }
+        fprintf(f, ",\"tokenizer\":{\"model\":");
+        if (tok_model.p) json_str(f, tok_model.p, tok_model.n); else fprintf(f, "null");
+        fprintf(f, ",\"pre\":");
+        if (tok_pre.p) json_str(f, tok_pre.p, tok_pre.n); else fprintf(f, "null");
+        fprintf(f, ",\"n_tokens\":%llu,\"n_merges\":%llu}", tokens ? (unsigned long long)tokens->arr_n : 0ull,
+                merges ? (unsigned long long)merges->arr_n : 0ull);
+        fprintf(f, ",\"tensor_types\":{");
+        first = 1;
+        for (i = 0; i < CLK_T_COUNT; i++)
+            if (type_count[i]) {
+                fprintf(f, "%s\"%s\":%llu", first ? "" : ",", clk_type(i)->name, (unsigned long long)type_count[i]);
+                first = 0;
+            }
+        fprintf(f, "},\"n_params\":%llu,\"tensor_bytes\":%llu", (unsigned long long)n_params,
+                (unsigned long long)tensor_bytes);
+        if (have_model) fprintf(f, ",\"weight_bytes\":%llu", (unsigned long long)m->weight_bytes);
+        fprintf(f, ",\"build\":");
+        json_str(f, clk_port_build(), strlen(clk_port_build()));
+        fprintf(f, ",\"plan\":{\"ctx\":%d,\"batch\":%d,\"threads\":%d,\"logit_rows\":%d,\"mapped\":%llu,\"lines\":{",
+                ro.n_ctx, ro.n_batch, ro.n_threads, ro.n_out, (unsigned long long)plan.mapped);
+        for (i = 0; i < plan.n; i++) {
+            fprintf(f, "%s", i ? "," : "");
+            json_str(f, plan.line[i].name, strlen(plan.line[i].name));
+            fprintf(f, ":%llu", (unsigned long long)plan.line[i].bytes);
+        }
+        fprintf(f, "},\"arena_total\":%llu,\"total\":%llu}}\n", (unsigned long long)plan.total,
+                (unsigned long long)(plan.total + plan.mapped));
+        return 0;
+    }
+
+    {
+        char hb[32];
+        fprintf(f, "file            %s\n", pos[0]);
+        fprintf(f, "file size       %llu bytes (%s)\n", (unsigned long long)mf.size, human(mf.size, hb, sizeof hb));
+        fprintf(f, "gguf            v%lu, %llu metadata pairs, %llu tensors, alignment %lu, data at byte %llu\n",
+                (unsigned long)mf.g.version, (unsigned long long)mf.g.n_kv, (unsigned long long)mf.g.n_tensors,
+                (unsigned long)mf.g.alignment, (unsigned long long)mf.g.data_offset);
+        fprintf(f, "architecture    ");
+        if (arch.p) text_str(f, arch.p, arch.n); else fprintf(f, "(none)");
+        fprintf(f, "%s\n", mf.g.n_tensors == 0 ? " (vocabulary only: no weights)" : "");
+        fprintf(f, "name            ");
+        if (name.p) text_str(f, name.p, name.n); else fprintf(f, "(none)");
+        fprintf(f, "\n");
+        if (have_hp) {
+            fprintf(f, "context         %d (trained)\n", hp->n_ctx_train);
+            fprintf(f, "embedding       %d\n", hp->n_embd);
+            fprintf(f, "layers          %d\n", hp->n_layer);
+            fprintf(f, "heads           ");
+            layers_print(f, hp->n_head, hp->n_layer);
+            fprintf(f, " query, ");
+            layers_print(f, hp->n_head_kv, hp->n_layer);
+            fprintf(f, " key/value\n");
+            fprintf(f, "head dim        %d (keys), %d (values)\n", hp->head_dim_k, hp->head_dim_v);
+            fprintf(f, "ffn             ");
+            layers_print(f, hp->n_ff, hp->n_layer);
+            fprintf(f, " (%s)\n", hp->geglu ? "GeGLU" : "SwiGLU");
+            fprintf(f, "vocabulary      %d\n", hp->n_vocab);
+            fprintf(f, "rope            %s, %d dims, base %g, freq scale %g\n", hp->rope_neox ? "neox" : "norm",
+                    hp->n_rot, (double)hp->rope_base, (double)hp->rope_freq_scale);
+            fprintf(f, "rms eps         %g\n", (double)hp->rms_eps);
+            if (hp->n_swa > 0) {
+                int first = 1;
+                fprintf(f, "sliding window  %d positions, pattern %d, base %g, freq scale %g; local layers ",
+                        hp->n_swa, hp->swa_pattern, (double)hp->rope_base_swa, (double)hp->rope_freq_scale_swa);
+                for (i = 0; i < hp->n_layer; i++)
+                    if (hp->swa_layer[i]) {
+                        fprintf(f, "%s%d", first ? "" : ",", i);
+                        first = 0;
+                    }
+                fprintf(f, "%s\n", first ? "(none)" : "");
+            }
+            if (hp->attn_softcap > 0 || hp->final_softcap > 0)
+                fprintf(f, "soft-caps       attention %g, final %g\n", (double)hp->attn_softcap,
+                        (double)hp->final_softcap);
+            fprintf(f, "scales          attention %g, embedding %g\n", (double)hp->attn_scale, (double)hp->embd_scale);
+            fprintf(f, "output          %s\n", hp->tied_output ? "tied (token_embd)" : "untied (output.weight)");
+            fprintf(f, "extras          %s%s%s%s%s\n", hp->qkv_bias ? "q/k/v biases" : "",
+                    hp->qkv_bias && (hp->qk_norm || hp->sandwich_norms) ? ", " : "",
+                    hp->qk_norm ? "per-head q/k norms" : "", hp->qk_norm && hp->sandwich_norms ? ", " : "",
+                    hp->sandwich_norms ? "sandwich norms" : (hp->qkv_bias || hp->qk_norm) ? "" : "none");
+        } else {
+            fprintf(f, "hparams         (none: %s)\n", why);
+        }
+        fprintf(f, "tokenizer       ");
+        if (tok_model.p) text_str(f, tok_model.p, tok_model.n); else fprintf(f, "(none)");
+        fprintf(f, ", pre-tokenizer ");
+        if (tok_pre.p) text_str(f, tok_pre.p, tok_pre.n); else fprintf(f, "(none)");
+        fprintf(f, ", %llu tokens, %llu merges\n", tokens ? (unsigned long long)tokens->arr_n : 0ull,
+                merges ? (unsigned long long)merges->arr_n : 0ull);
+        fprintf(f, "tensor types    ");
+        {
+            int first = 1;
+            for (i = 0; i < CLK_T_COUNT; i++)
+                if (type_count[i]) {
+                    fprintf(f, "%s%s x%llu", first ? "" : ", ", clk_type(i)->name, (unsigned long long)type_count[i]);
+                    first = 0;
+                }
+            fprintf(f, "%s\n", first ? "(no tensors)" : "");
+        }
+        fprintf(f, "parameters      %llu\n", (unsigned long long)n_params);
+        fprintf(f, "tensor bytes    %llu (%s)\n", (unsigned long long)tensor_bytes, human(tensor_bytes, hb, sizeof hb));
+        fprintf(f, "build           %s\n", clk_port_build());
+        if (!have_hp) fprintf(f, "(no hyper-parameters: only the index is planned)\n");
+        plan_print(f, &plan, have_hp ? &ro : NULL);
+    }
+    return 0;
+}
+
 /* ====================================================== top-level help */
 
 static void help_main(void)
@@ -180,6 +633,7 @@ static void help_main(void)
            "Commands:\n"
            "  help                 this text\n"
            "  version              the version and how this binary was built\n"
+           "  info MODEL.gguf      describe a model file and the memory a run needs\n"
            "\n"
            "'%s COMMAND --help' describes each command.\n",
            prog, prog);
@@ -200,6 +654,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"version", cmd_version},
+    {"info", cmd_info},
     {NULL, NULL},
 };
 

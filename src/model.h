@@ -63,8 +63,12 @@ typedef struct clk_hparams {
     int n_rot;        /* rope.dimension_count, default head_dim_k                   */
     int rope_neox;    /* 1 for qwen2, qwen3, gemma*: rotate (x[i], x[i + n_rot/2])  */
     float rope_base;      /* rope.freq_base (default 10000)                         */
-    float rope_base_swa;  /* rope.freq_base_swa (gemma3 local layers; default 10000)*/
+    float rope_base_swa;  /* rope.freq_base_swa on sliding-window layers: gemma3
+                             default 10000, gemma2 default rope_base; other archs
+                             have no such layers and get rope_base               */
     float rope_freq_scale;/* 1 / rope.scaling.factor for linear scaling, else 1     */
+    float rope_freq_scale_swa; /* scale on sliding-window layers: gemma3 1 (its linear
+                                  scaling is for global layers only), gemma2 as global */
     float rms_eps;        /* attention.layer_norm_rms_epsilon                       */
     int n_swa;            /* sliding window (0: none)                               */
     int swa_pattern;      /* layer il is local iff il % swa_pattern < swa_pattern-1 */
