@@ -166,42 +166,12 @@ clk_status clk_fwd_plan(const clk_hparams *hp, const clk_run_opts *o, clk_plan *
 
 /* ------------------------------------------------------------ model checks */
 
-/* Vectors the decoder reads directly as floats (norms, biases, rope_freqs)
- * must be F32 of the expected length; converters always write them so. */
-static clk_status need_vec(const clk_tensor *t, int n, int required, const char *what, clk_err *e)
+/* The invariants the arithmetic below relies on. clk_model_load checks
+ * these and every tensor's shape and type (model.h); repeating the
+ * hyper-parameter ones here keeps a hand-built model from walking off a
+ * buffer. */
+static clk_status check_hparams(const clk_hparams *hp, clk_err *e)
 {
-    if (!t->data) {
-        if (required) return clk_fail(e, CLK_E_DATA, "forward: tensor %s is missing", what);
-        return CLK_OK;
-    }
-    if (t->type != CLK_T_F32)
-        return clk_fail(e, CLK_E_UNSUPPORTED, "forward: tensor %s: expected type f32, found %s", what,
-                        clk_type(t->type) ? clk_type(t->type)->name : "an unknown type");
-    if (t->ne[0] != n)
-        return clk_fail(e, CLK_E_DATA, "forward: tensor %s: expected %d values, found %lld", what, n,
-                        (long long)t->ne[0]);
-    return CLK_OK;
-}
-
-/* A weight matrix the matmul reads: `rows` rows of `cols` values of a type
- * the kernels compute with. */
-static clk_status need_mat(const clk_tensor *t, int cols, int rows, const char *what, int il, clk_err *e)
-{
-    const clk_type_info *ti;
-    if (!t->data) return clk_fail(e, CLK_E_DATA, "forward: layer %d: tensor %s is missing", il, what);
-    ti = clk_type(t->type);
-    if (!ti || !ti->compute)
-        return clk_fail(e, CLK_E_UNSUPPORTED, "forward: layer %d: tensor %s has type %s, which clika cannot multiply",
-                        il, what, ti ? ti->name : "unknown");
-    if (t->ne[0] != cols || t->ne[1] != rows || cols % ti->blck)
-        return clk_fail(e, CLK_E_DATA, "forward: layer %d: tensor %s: expected %d x %d, found %lld x %lld", il, what,
-                        cols, rows, (long long)t->ne[0], (long long)t->ne[1]);
-    return CLK_OK;
-}
-
-static clk_status check_model(const clk_model *m, clk_err *e)
-{
-    const clk_hparams *hp = &m->hp;
     int il;
     if (hp->n_layer < 1 || hp->n_layer > CLK_MAX_LAYERS || hp->n_embd < 1 || hp->n_vocab < 1 || hp->head_dim_k < 1 ||
         hp->head_dim_v < 1)
@@ -210,36 +180,13 @@ static clk_status check_model(const clk_model *m, clk_err *e)
     if (hp->n_rot < 2 || hp->n_rot > hp->head_dim_k || hp->n_rot % 2)
         return clk_fail(e, CLK_E_DATA, "forward: rope dimension count %d: expected an even number in [2, %d]",
                         hp->n_rot, hp->head_dim_k);
-    CLK_TRY(need_mat(&m->tok_embd, hp->n_embd, hp->n_vocab, "token_embd.weight", -1, e));
-    CLK_TRY(need_mat(&m->output, hp->n_embd, hp->n_vocab, "output.weight", -1, e));
-    CLK_TRY(need_vec(&m->output_norm, hp->n_embd, 1, "output_norm.weight", e));
-    CLK_TRY(need_vec(&m->rope_freqs, hp->n_rot / 2, 0, "rope_freqs.weight", e));
     for (il = 0; il < hp->n_layer; il++) {
-        const clk_layer *l = &m->layer[il];
         int H = hp->n_head[il], Hkv = hp->n_head_kv[il], F = hp->n_ff[il];
-        int hk = hp->head_dim_k, hv = hp->head_dim_v, E = hp->n_embd;
         if (H < 1 || Hkv < 1 || H % Hkv || H > hp->n_head_max || Hkv > hp->n_head_kv_max || F < 1 || F > hp->n_ff_max)
             return clk_fail(e, CLK_E_DATA,
                             "forward: layer %d: %d heads, %d KV heads, n_ff %d: expected heads a multiple of KV "
                             "heads and within the maxima %d/%d/%d",
                             il, H, Hkv, F, hp->n_head_max, hp->n_head_kv_max, hp->n_ff_max);
-        CLK_TRY(need_vec(&l->attn_norm, E, 1, "attn_norm.weight", e));
-        CLK_TRY(need_mat(&l->wq, E, H * hk, "attn_q.weight", il, e));
-        CLK_TRY(need_mat(&l->wk, E, Hkv * hk, "attn_k.weight", il, e));
-        CLK_TRY(need_mat(&l->wv, E, Hkv * hv, "attn_v.weight", il, e));
-        CLK_TRY(need_mat(&l->wo, H * hv, E, "attn_output.weight", il, e));
-        CLK_TRY(need_vec(&l->bq, H * hk, 0, "attn_q.bias", e));
-        CLK_TRY(need_vec(&l->bk, Hkv * hk, 0, "attn_k.bias", e));
-        CLK_TRY(need_vec(&l->bv, Hkv * hv, 0, "attn_v.bias", e));
-        CLK_TRY(need_vec(&l->bo, E, 0, "attn_output.bias", e));
-        CLK_TRY(need_vec(&l->q_norm, hk, hp->qk_norm, "attn_q_norm.weight", e));
-        CLK_TRY(need_vec(&l->k_norm, hk, hp->qk_norm, "attn_k_norm.weight", e));
-        CLK_TRY(need_vec(&l->post_attn_norm, E, hp->sandwich_norms, "post_attention_norm.weight", e));
-        CLK_TRY(need_vec(&l->ffn_norm, E, 1, "ffn_norm.weight", e));
-        CLK_TRY(need_vec(&l->post_ffw_norm, E, hp->sandwich_norms, "post_ffw_norm.weight", e));
-        CLK_TRY(need_mat(&l->w_gate, E, F, "ffn_gate.weight", il, e));
-        CLK_TRY(need_mat(&l->w_up, E, F, "ffn_up.weight", il, e));
-        CLK_TRY(need_mat(&l->w_down, F, E, "ffn_down.weight", il, e));
     }
     return CLK_OK;
 }
@@ -251,7 +198,7 @@ clk_status clk_fwd_init(clk_fwd *f, const clk_model *m, const clk_run_opts *o, c
     void *p;
     memset(f, 0, sizeof *f);
     CLK_TRY(fwd_sizes_of(&m->hp, o, &s, e));
-    CLK_TRY(check_model(m, e));
+    CLK_TRY(check_hparams(&m->hp, e));
     f->m = m;
     f->k = clk_port_kernels();
     f->pool = pool;
@@ -482,9 +429,9 @@ static void att_task(void *ctx, int t, int n_tasks)
 
 /* ------------------------------------------------------------ one step */
 
-/* RoPE of one layer: the global base and scaling, or for sliding-window
- * layers rope.freq_base_swa with gemma3's scale 1 (gemma2 keeps the file's
- * scale there, as llama.cpp's rope_freq_scale_train_swa does). */
+/* RoPE of one layer: the global base and scaling, or on sliding-window
+ * layers their own (gemma3: rope.freq_base_swa and scale 1; gemma2: the
+ * global ones unless the file says otherwise - model.c decides). */
 static clk_rope layer_rope(const clk_fwd *f, int il)
 {
     const clk_hparams *hp = &f->m->hp;
@@ -496,7 +443,7 @@ static clk_rope layer_rope(const clk_fwd *f, int il)
     r.freq_factors = f->m->rope_freqs.data ? vec(&f->m->rope_freqs) : NULL;
     if (hp->n_swa > 0 && hp->swa_layer[il]) {
         r.freq_base = hp->rope_base_swa;
-        if (hp->arch != CLK_ARCH_GEMMA2) r.freq_scale = 1.0f;
+        r.freq_scale = hp->rope_freq_scale_swa;
     }
     return r;
 }
