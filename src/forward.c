@@ -61,6 +61,11 @@ clk_run_opts clk_run_defaults(void)
 #endif
 /* Activation rows per conversion task. */
 #define FWD_QA_ROWS 4
+/* Jobs of fewer multiply-adds run on the calling thread: below this, waking
+ * the pool costs more than it saves (a decode step of a tiny model). */
+#ifndef FWD_INLINE_WORK
+#define FWD_INLINE_WORK 65536
+#endif
 
 /* ------------------------------------------------------------ the shapes */
 
@@ -205,6 +210,7 @@ clk_status clk_fwd_init(clk_fwd *f, const clk_model *m, const clk_run_opts *o, c
     f->o = *o;
     f->n_past = 0;
     f->xq_fmt = -1;
+    f->inline_work = FWD_INLINE_WORK;
     /* llama.cpp's gemma graphs scale Q after RoPE and give softmax a scale
      * of 1; the others scale the scores inside softmax. Same maths, but
      * 1/sqrt(hd) is not a power of two for every hd, so the order shows in
@@ -238,10 +244,14 @@ clk_status clk_fwd_init(clk_fwd *f, const clk_model *m, const clk_run_opts *o, c
 
 /* ------------------------------------------------------------ tasks */
 
-static void run_tasks(clk_fwd *f, clk_task_fn fn, void *ctx, int n)
+/* Run tasks 0..n-1 of fn: on the pool, or on the caller when there is no
+ * pool or the job is smaller than waking the workers costs (`work`
+ * counts multiply-adds, roughly; f->inline_work is the threshold). Which
+ * thread runs a task never changes its result. */
+static void run_tasks(clk_fwd *f, clk_task_fn fn, void *ctx, int n, double work)
 {
     int t;
-    if (f->pool) {
+    if (f->pool && n > 1 && work >= f->inline_work) {
         clk_pool_run(f->pool, fn, ctx, n);
         return;
     }
@@ -299,6 +309,7 @@ static void act_begin(clk_fwd *f, const float *src, size_t ld, int m, int k)
     f->xq_m = m;
     f->xq_k = k;
     f->xq_fmt = -1;
+    f->inline_work = FWD_INLINE_WORK;
 }
 
 /* y[i*ldy + r] = dot(w row r, activation row i) for every row of w. */
@@ -318,7 +329,7 @@ static void linear(clk_fwd *f, const clk_tensor *w, float *y, size_t ldy)
         q.ldx = f->xq_ld;
         q.y = (unsigned char *)f->xq;
         q.ldy = f->xq_row;
-        run_tasks(f, qa_task, &q, (q.m + FWD_QA_ROWS - 1) / FWD_QA_ROWS);
+        run_tasks(f, qa_task, &q, (q.m + FWD_QA_ROWS - 1) / FWD_QA_ROWS, (double)q.m * q.n);
         f->xq_fmt = fmt;
     }
     j.k = f->k;
@@ -335,7 +346,7 @@ static void linear(clk_fwd *f, const clk_tensor *w, float *y, size_t ldy)
     j.mm.r0 = 0;
     j.mm.r1 = rows;
     j.mm.act = f->o.act;
-    run_tasks(f, mm_task, &j, (rows + FWD_MM_ROWS - 1) / FWD_MM_ROWS);
+    run_tasks(f, mm_task, &j, (rows + FWD_MM_ROWS - 1) / FWD_MM_ROWS, (double)rows * f->xq_m * f->xq_k);
 }
 
 /* A group of matmuls that read the same activations, run in an order that
@@ -552,7 +563,7 @@ static void fwd_step(clk_fwd *f, const int32_t *tok, int nb, int pos, const int 
         aj.cap = hp->attn_softcap;
         aj.qw = qw;
         aj.aw = xnw;
-        run_tasks(f, att_task, &aj, f->o.n_threads);
+        run_tasks(f, att_task, &aj, f->o.n_threads, (double)n_rows * H * (pos + nb) * (hk + hv));
 
         act_begin(f, f->xn, xnw, n_rows, H * hv);
         linear(f, &l->wo, f->tmp, (size_t)E);

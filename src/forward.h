@@ -68,6 +68,7 @@ typedef struct clk_fwd {
     size_t xq_ld;
     int xq_k, xq_m, xq_fmt;
     int q_prescale;  /* gemma: Q is multiplied by attn_scale after RoPE (else the scores are) */
+    double inline_work; /* jobs below this many multiply-adds skip the pool (tests set 0) */
     float *att;      /* [n_threads][n_ctx]         softmax rows                  */
     float *logits;   /* [n_out][n_vocab]           the rows asked for, in order  */
 } clk_fwd;

@@ -13,6 +13,7 @@
  * norms, softmax and attention are written out again below in double. Its
  * one deliberate imitation is GELU through ggml's f16 table (input rounded
  * to f16, result rounded to f16), which is what llama.cpp computes. */
+#define _POSIX_C_SOURCE 200809L /* popen, getpid: the CLI tests */
 #include "test.h"
 #include "forward.h"
 #include "gguf.h"
@@ -20,6 +21,8 @@
 #include "port.h"
 
 #include <stdint.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* ================================================== small helpers */
 
@@ -465,6 +468,7 @@ static int tf_open(tfwd *t, const clk_model *m, clk_run_opts o)
         return -1;
     }
     CHECK_EQ(t->arena.used, t->plan.total); /* the plan is exact */
+    t->f.inline_work = 0;                   /* the test models are tiny: use the pool anyway */
     return 0;
 }
 
@@ -1134,6 +1138,312 @@ static void test_stories_greedy(void)
     }
 }
 
+/* ================================================== through a GGUF file and the CLI */
+
+/* The in-memory model written as a GGUF file with the writer of gguf.h
+ * (plus a vocabulary: <unk> <s> </s>, then one token per character from
+ * '!' on, so that text in and out is easy to predict), so that it can be
+ * loaded like any model and run by the clika binary. */
+static clk_status file_sink(void *ctx, const void *p, size_t n, clk_err *e)
+{
+    if (fwrite(p, 1, n, (FILE *)ctx) != n) return clk_fail(e, CLK_E_IO, "test: write failed");
+    return CLK_OK;
+}
+
+static char vocab_text[128][8];
+
+static int write_model_gguf(const clk_model *m, const tcfg *c, const char *path)
+{
+    static const char *arch[] = {"llama", "qwen2", "qwen3", "gemma2", "gemma3"};
+    const clk_hparams *hp = &m->hp;
+    const char *toks[128];
+    float scores[128];
+    int32_t types[128], ffs[CLK_MAX_LAYERS];
+    FILE *fp = fopen(path, "wb");
+    clk_gguf_writer w;
+    clk_out out;
+    clk_err e;
+    char k[128];
+    const clk_tensor *ts[400];
+    char names[400][64];
+    int nt = 0, i, il, n_kv = 0, pass, ok = 1;
+    const char *a = arch[c->arch];
+    if (!fp || c->V > 128) return -1;
+    for (i = 0; i < c->V; i++) {
+        if (i < 3) snprintf(vocab_text[i], sizeof vocab_text[i], "%s", i == 0 ? "<unk>" : i == 1 ? "<s>" : "</s>");
+        else snprintf(vocab_text[i], sizeof vocab_text[i], "%c", 30 + i);
+        toks[i] = vocab_text[i];
+        scores[i] = (float)-i;
+        types[i] = i == 0 ? 2 : i < 3 ? 3 : 1; /* UNKNOWN, CONTROL, NORMAL */
+    }
+    for (il = 0; il < hp->n_layer; il++) ffs[il] = hp->n_ff[il];
+#define TS(t, fmt, ...) \
+    do { if ((t)->data) { snprintf(names[nt], sizeof names[nt], fmt, __VA_ARGS__); ts[nt++] = (t); } } while (0)
+    TS(&m->tok_embd, "%s", "token_embd.weight");
+    TS(&m->output_norm, "%s", "output_norm.weight");
+    if (c->untied) TS(&m->output, "%s", "output.weight");
+    TS(&m->rope_freqs, "%s", "rope_freqs.weight");
+    for (il = 0; il < hp->n_layer; il++) {
+        const clk_layer *l = &m->layer[il];
+        TS(&l->attn_norm, "blk.%d.attn_norm.weight", il);
+        TS(&l->wq, "blk.%d.attn_q.weight", il);
+        TS(&l->wk, "blk.%d.attn_k.weight", il);
+        TS(&l->wv, "blk.%d.attn_v.weight", il);
+        TS(&l->bq, "blk.%d.attn_q.bias", il);
+        TS(&l->bk, "blk.%d.attn_k.bias", il);
+        TS(&l->bv, "blk.%d.attn_v.bias", il);
+        TS(&l->q_norm, "blk.%d.attn_q_norm.weight", il);
+        TS(&l->k_norm, "blk.%d.attn_k_norm.weight", il);
+        TS(&l->wo, "blk.%d.attn_output.weight", il);
+        TS(&l->bo, "blk.%d.attn_output.bias", il);
+        TS(&l->post_attn_norm, "blk.%d.post_attention_norm.weight", il);
+        TS(&l->ffn_norm, "blk.%d.ffn_norm.weight", il);
+        TS(&l->w_gate, "blk.%d.ffn_gate.weight", il);
+        TS(&l->w_up, "blk.%d.ffn_up.weight", il);
+        TS(&l->w_down, "blk.%d.ffn_down.weight", il);
+        TS(&l->post_ffw_norm, "blk.%d.post_ffw_norm.weight", il);
+    }
+#undef TS
+    out.write = file_sink, out.ctx = fp, out.err = &e;
+    /* pass 0 counts the pairs, pass 1 writes them */
+    for (pass = 0; pass < 2 && ok; pass++) {
+#define KEY(suffix) (snprintf(k, sizeof k, "%s." suffix, a), k)
+#define PUT(call) do { if (pass) { if ((call) != CLK_OK) ok = 0; } else n_kv++; } while (0)
+        if (pass) {
+            clk_gguf_w_init_out(&w, &out, &e);
+            if (clk_gguf_w_begin(&w, 3, (uint64_t)n_kv, (uint64_t)nt) != CLK_OK) ok = 0;
+        }
+        PUT(clk_gguf_w_str(&w, "general.architecture", a));
+        PUT(clk_gguf_w_u32(&w, KEY("context_length"), 256));
+        PUT(clk_gguf_w_u32(&w, KEY("embedding_length"), (uint32_t)hp->n_embd));
+        PUT(clk_gguf_w_u32(&w, KEY("block_count"), (uint32_t)hp->n_layer));
+        PUT(clk_gguf_w_arr(&w, KEY("feed_forward_length"), CLK_GGUF_I32, (uint64_t)hp->n_layer, ffs));
+        PUT(clk_gguf_w_u32(&w, KEY("attention.head_count"), (uint32_t)c->H));
+        PUT(clk_gguf_w_u32(&w, KEY("attention.head_count_kv"), (uint32_t)c->Hkv));
+        PUT(clk_gguf_w_u32(&w, KEY("attention.key_length"), (uint32_t)c->hd));
+        PUT(clk_gguf_w_u32(&w, KEY("attention.value_length"), (uint32_t)c->hd));
+        PUT(clk_gguf_w_f32(&w, KEY("rope.freq_base"), c->rope_base));
+        PUT(clk_gguf_w_str(&w, KEY("rope.scaling.type"), "linear"));
+        PUT(clk_gguf_w_f32(&w, KEY("rope.scaling.factor"), 1.0f / c->rope_scale));
+        PUT(clk_gguf_w_f32(&w, KEY("attention.layer_norm_rms_epsilon"), hp->rms_eps));
+        if (c->n_swa) {
+            PUT(clk_gguf_w_u32(&w, KEY("attention.sliding_window"), (uint32_t)c->n_swa));
+            PUT(clk_gguf_w_u32(&w, KEY("attention.sliding_window_pattern"), (uint32_t)c->swa_pattern));
+            PUT(clk_gguf_w_f32(&w, KEY("rope.freq_base_swa"), c->rope_base_swa));
+        }
+        if (c->arch == CLK_ARCH_GEMMA2) PUT(clk_gguf_w_f32(&w, KEY("attn_logit_softcapping"), c->attn_cap));
+        if (c->arch == CLK_ARCH_GEMMA2 || c->final_cap > 0)
+            PUT(clk_gguf_w_f32(&w, KEY("final_logit_softcapping"), c->final_cap));
+        PUT(clk_gguf_w_str(&w, "tokenizer.ggml.model", "llama"));
+        PUT(clk_gguf_w_arr_str(&w, "tokenizer.ggml.tokens", toks, (uint64_t)c->V));
+        PUT(clk_gguf_w_arr(&w, "tokenizer.ggml.scores", CLK_GGUF_F32, (uint64_t)c->V, scores));
+        PUT(clk_gguf_w_arr(&w, "tokenizer.ggml.token_type", CLK_GGUF_I32, (uint64_t)c->V, types));
+        PUT(clk_gguf_w_u32(&w, "tokenizer.ggml.bos_token_id", 1));
+        PUT(clk_gguf_w_u32(&w, "tokenizer.ggml.eos_token_id", 2));
+        PUT(clk_gguf_w_u32(&w, "tokenizer.ggml.unknown_token_id", 0));
+        PUT(clk_gguf_w_bool(&w, "tokenizer.ggml.add_bos_token", 1));
+        PUT(clk_gguf_w_bool(&w, "tokenizer.ggml.add_space_prefix", 0));
+#undef PUT
+#undef KEY
+    }
+    for (i = 0; i < nt && ok; i++) {
+        int64_t ne[2];
+        ne[0] = ts[i]->ne[0], ne[1] = ts[i]->ne[1];
+        if (clk_gguf_w_tensor_info(&w, names[i], ne[1] > 1 ? 2 : 1, ne, (uint32_t)ts[i]->type) != CLK_OK) ok = 0;
+    }
+    for (i = 0; i < nt && ok; i++)
+        if (clk_gguf_w_tensor(&w, ts[i]->data, ts[i]->row_bytes * (uint64_t)ts[i]->ne[1]) != CLK_OK) ok = 0;
+    if (ok && clk_gguf_w_finish(&w) != CLK_OK) ok = 0;
+    if (!ok) printf("  writing %s: %s\n", path, e.msg);
+    fclose(fp);
+    return ok ? 0 : -1;
+}
+
+/* Written, loaded back through clk_gguf_parse and clk_model_load, the
+ * model gives the in-memory model's logits bit for bit (so the loader
+ * binds every tensor and hyper-parameter the way this file's models mean
+ * them), for every architecture. */
+static void test_gguf_round_trip(void)
+{
+    tcfg cs[5];
+    int i;
+    cs[0] = cfg_llama(), cs[1] = cfg_qwen2(), cs[2] = cfg_qwen3(), cs[3] = cfg_gemma2(), cs[4] = cfg_gemma3();
+    cs[0].wtype = CLK_T_Q8_0, cs[3].wtype = CLK_T_F16;
+    for (i = 0; i < 5; i++) {
+        fixture x;
+        gmodel gm;
+        char path[128];
+        float *a, *b;
+        tfwd t;
+        fx_init(&x, cs[i], 20);
+        snprintf(path, sizeof path, "build/test_forward_%d_rt%d.gguf", (int)getpid(), i);
+        a = fx_all(&x, 64, 1, CLK_ACT_NATIVE);
+        b = (float *)malloc(sizeof(float) * (size_t)x.n * cs[i].V);
+        if (a && write_model_gguf(&x.m, &cs[i], path) == 0 && gm_load(&gm, path) == 0) {
+            CHECK_EQ(gm.m.hp.rope_freq_scale, x.m.hp.rope_freq_scale);
+            CHECK_EQ(gm.m.hp.rope_freq_scale_swa, x.m.hp.rope_freq_scale_swa);
+            CHECK_EQ(gm.m.hp.embd_scale, x.m.hp.embd_scale);
+            if (tf_open(&t, &gm.m, opts(48, 64, 1, x.n, CLK_ACT_NATIVE)) == 0 && eval_all(&t, x.tok, x.n, b) == CLK_OK)
+                CHECK_MSG(!memcmp(a, b, sizeof(float) * (size_t)x.n * cs[i].V), "%s: loaded model differs",
+                          clk_arch_name(cs[i].arch));
+            tf_close(&t);
+            gm_free(&gm);
+        } else {
+            CHECK_MSG(0, "%s: round trip failed", clk_arch_name(cs[i].arch));
+        }
+        remove(path);
+        free(a), free(b), free(x.p.base);
+    }
+}
+
+/* ------------------------------------------------------------ the CLI */
+
+static const char *clika_bin(void)
+{
+    const char *b = getenv("CLK_BIN");
+    return b && *b ? b : NULL;
+}
+
+/* Run a shell command, capturing (up to cap bytes of) its standard output;
+ * returns its exit status. */
+static int run_cmd(const char *cmd, char *out, size_t cap, size_t *len)
+{
+    FILE *p = popen(cmd, "r");
+    size_t n = 0, r;
+    int st;
+    if (!p) return -1;
+    while (n + 1 < cap && (r = fread(out + n, 1, cap - 1 - n, p)) > 0) n += r;
+    out[n] = 0;
+    if (len) *len = n;
+    st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* `clika logits` writes exactly the library's rows (any --threads and
+ * --batch), --all or the last row only; `clika generate` prints exactly the
+ * greedy continuation the library computes; bad input exits 2 with a
+ * message naming the file and leaves no output file behind. */
+static void test_cli_logits_and_generate(void)
+{
+    fixture x;
+    char gg[128], tk[128], of[128], cmd[1024], outbuf[4096], want[256];
+    float *all;
+    int i, rc;
+    size_t len;
+    FILE *fp;
+    tcfg c = cfg_gemma3();
+    c.wtype = CLK_T_Q8_0;
+    if (!clika_bin()) SKIP("CLK_BIN not set (make test sets it)");
+    fx_init(&x, c, 20);
+    snprintf(gg, sizeof gg, "build/test_forward_%d_cli.gguf", (int)getpid());
+    snprintf(tk, sizeof tk, "build/test_forward_%d_cli.tokens", (int)getpid());
+    snprintf(of, sizeof of, "build/test_forward_%d_cli.f32", (int)getpid());
+    all = fx_all(&x, 64, 1, CLK_ACT_NATIVE);
+    CHECK(all && write_model_gguf(&x.m, &c, gg) == 0);
+    fp = fopen(tk, "wb");
+    for (i = 0; i < x.n; i++) fprintf(fp, "%d%s", x.tok[i], i + 1 < x.n ? " " : "\n");
+    fclose(fp);
+    if (all) {
+        unsigned char *got;
+        size_t glen = 0;
+        snprintf(cmd, sizeof cmd, "%s logits %s --tokens %s --out %s --all --threads 2 --batch 3 2>&1", clika_bin(), gg,
+                 tk, of);
+        rc = run_cmd(cmd, outbuf, sizeof outbuf, NULL);
+        CHECK_MSG(rc == 0, "%s: exit %d: %s", cmd, rc, outbuf);
+        got = t_slurp(of, &glen);
+        CHECK_EQ(glen, sizeof(float) * (size_t)x.n * c.V);
+        CHECK_MSG(got && glen == sizeof(float) * (size_t)x.n * c.V && !memcmp(got, all, glen),
+                  "clika logits --all differs from the library"); /* (a little-endian host) */
+        free(got);
+        snprintf(cmd, sizeof cmd, "%s logits %s --tokens %s --out %s 2>&1", clika_bin(), gg, tk, of);
+        rc = run_cmd(cmd, outbuf, sizeof outbuf, NULL);
+        CHECK_EQ(rc, 0);
+        got = t_slurp(of, &glen);
+        CHECK_MSG(got && glen == sizeof(float) * (size_t)c.V && !memcmp(got, all + (size_t)(x.n - 1) * c.V, glen),
+                  "clika logits (last row) differs from the library");
+        free(got);
+        remove(of);
+
+        /* a bad token file, an id out of range, too small a context: exit 2, no output */
+        fp = fopen(tk, "wb");
+        fprintf(fp, "3 4 x5\n");
+        fclose(fp);
+        snprintf(cmd, sizeof cmd, "%s logits %s --tokens %s --out %s 2>&1", clika_bin(), gg, tk, of);
+        rc = run_cmd(cmd, outbuf, sizeof outbuf, NULL);
+        CHECK_EQ(rc, 2);
+        CHECK_MSG(strstr(outbuf, "byte 4") != NULL, "message: %s", outbuf);
+        fp = fopen(tk, "wb");
+        fprintf(fp, "3 4 %d\n", c.V);
+        fclose(fp);
+        rc = run_cmd(cmd, outbuf, sizeof outbuf, NULL);
+        CHECK_EQ(rc, 2);
+        CHECK_MSG(strstr(outbuf, "token 2") != NULL && strstr(outbuf, tk) != NULL, "message: %s", outbuf);
+        CHECK(!t_slurp_exists(of));
+        fp = fopen(tk, "wb");
+        fprintf(fp, "3 4 5\n");
+        fclose(fp);
+        snprintf(cmd, sizeof cmd, "%s logits %s --tokens %s --out %s --ctx 2 2>&1", clika_bin(), gg, tk, of);
+        rc = run_cmd(cmd, outbuf, sizeof outbuf, NULL);
+        CHECK_EQ(rc, 2);
+        CHECK(!t_slurp_exists(of));
+    }
+
+    /* generate: the prompt "!#%" is BOS + 3 character tokens; greedy from
+     * there with the library, then the same through the binary */
+    {
+        tfwd t;
+        clk_err e;
+        int32_t ids[64];
+        int n = 4, k, last[1], w = 0;
+        ids[0] = 1, ids[1] = '!' - 30, ids[2] = '#' - 30, ids[3] = '%' - 30;
+        if (tf_open(&t, &x.m, opts(64, 64, 1, 1, CLK_ACT_NATIVE)) == 0) {
+            last[0] = n - 1;
+            CHECK_OK(clk_fwd_eval(&t.f, ids, n, 0, last, 1, &e), e);
+            for (k = 0; k < 12; k++) {
+                int32_t next = argmax_f(t.f.logits, c.V);
+                if (next == 2) break; /* </s> ends generation */
+                if (next >= 3) want[w++] = (char)(30 + next); /* <unk>, <s>: no text */
+                ids[n] = next;
+                last[0] = 0;
+                CHECK_OK(clk_fwd_eval(&t.f, ids + n, 1, n, last, 1, &e), e);
+                n++;
+            }
+            want[w] = 0;
+        }
+        tf_close(&t);
+        snprintf(cmd, sizeof cmd, "%s generate %s --prompt '!#%%' -n 12 --threads 2 2>/dev/null", clika_bin(), gg);
+        rc = run_cmd(cmd, outbuf, sizeof outbuf, &len);
+        CHECK_EQ(rc, 0);
+        CHECK_MSG(len == strlen(want) && !memcmp(outbuf, want, len), "generate printed '%s', the library '%s'", outbuf,
+                  want);
+        printf("  generate: '%s' (%d tokens)\n", want, n - 4);
+    }
+    remove(gg), remove(tk), remove(of);
+    free(all), free(x.p.base);
+}
+
+/* stories260K through the binary: the golden text, exactly. */
+static void test_cli_generate_stories(void)
+{
+    const char *sh = t_shared();
+    char cmd[1400], out[4096], path[1200];
+    unsigned char *want;
+    size_t len = 0, wlen = 0;
+    int rc;
+    if (!sh) SKIP("../shared absent");
+    if (!clika_bin()) SKIP("CLK_BIN not set (make test sets it)");
+    snprintf(path, sizeof path, "%s/models/stories260k-f32.generated.txt", sh);
+    want = t_slurp(path, &wlen);
+    CHECK(want != NULL);
+    snprintf(cmd, sizeof cmd, "%s generate %s/models/stories260k-f32.gguf --prompt 'Once upon a time' -n 48 2>/dev/null",
+             clika_bin(), sh);
+    rc = run_cmd(cmd, out, sizeof out, &len);
+    CHECK_EQ(rc, 0);
+    CHECK_MSG(want && len == wlen && !memcmp(out, want, len), "generated:\n%s\ngolden:\n%s", out,
+              want ? (const char *)want : "");
+    free(want);
+}
+
 /* ================================================== main */
 
 int main(int argc, char **argv)
@@ -1154,5 +1464,8 @@ int main(int argc, char **argv)
     RUN(test_goldens_native);
     RUN(test_goldens_f32);
     RUN(test_stories_greedy);
+    RUN(test_gguf_round_trip);
+    RUN(test_cli_logits_and_generate);
+    RUN(test_cli_generate_stories);
     return TEST_DONE();
 }
