@@ -938,7 +938,7 @@ static void help_generate(void)
            "  -n N             tokens to generate (default 64)\n"
            "  --threads N      worker threads (default 1)\n"
            "  --ctx N          positions the KV cache holds (default: room for the\n"
-           "                   prompt and N tokens)\n"
+           "                   prompt and N tokens, at most the trained context)\n"
            "  --batch N        prompt tokens evaluated per step (default 512)\n"
            "  --f32-act        f32 activations (see 'clika logits --help')\n"
            "  --mem-limit B    refuse, printing the memory plan, if it needs more\n"
@@ -980,13 +980,18 @@ static int cmd_generate(int argc, char **argv)
     run_opts_parse("generate", &r, o_threads, o_batch, o_f32, o_limit);
     n_gen = opt_int("generate", "-n", o_n, 0, 1L << 20, 64);
     plen = strlen(o_prompt);
-    max_prompt = clk_tok_max_tokens(plen); /* a bound: the KV cache pages beyond use are never touched */
+    max_prompt = clk_tok_max_tokens(plen);
+    clk_plan_init(&r.plan);
+    run_open(&r, pos[0], o_nomap != NULL);
+    /* The prompt's length in tokens is known only once the tokenizer, which
+     * lives in the run arena, has read it: the default context takes the
+     * tokenizer's bound (KV pages beyond what is used are never touched),
+     * but no more than the model was trained for. */
     ctx_dflt = (long)(max_prompt + (size_t)n_gen);
+    if (ctx_dflt > (long)the_model.hp.n_ctx_train && the_model.hp.n_ctx_train > 0) ctx_dflt = the_model.hp.n_ctx_train;
     if (ctx_dflt > (1L << 24)) ctx_dflt = 1L << 24;
     r.ro.n_ctx = (int)opt_int("generate", "--ctx", o_ctx, 1, 1L << 24, ctx_dflt);
     r.ro.n_out = 1;
-    clk_plan_init(&r.plan);
-    run_open(&r, pos[0], o_nomap != NULL);
     ids = (int32_t *)run_start(&r, 1, plen, (uint64_t)(max_prompt + (size_t)n_gen) * sizeof(int32_t));
     n_vocab = the_model.hp.n_vocab;
 
@@ -1017,7 +1022,7 @@ static int cmd_generate(int argc, char **argv)
         ids[n_prompt + k] = next;
         done++;
         if (k + 1 == (size_t)n_gen) break;
-        if (n_prompt + k + 1 >= (size_t)r.ro.n_ctx) {
+        if (n_prompt + k >= (size_t)r.ro.n_ctx) { /* no cache slot left to evaluate this token in */
             fprintf(stderr, "\n%s generate: the context of %d positions is full\n", prog, r.ro.n_ctx);
             break;
         }

@@ -1386,6 +1386,20 @@ static void test_cli_logits_and_generate(void)
         rc = run_cmd(cmd, outbuf, sizeof outbuf, NULL);
         CHECK_EQ(rc, 2);
         CHECK(!t_slurp_exists(of));
+        /* --mem-limit that passes the start-up block (the mapped file and its
+         * index, a few KiB) but not the decoder's lines: refused, with the plan */
+        {
+            size_t flen = 0;
+            unsigned char *fb = t_slurp(gg, &flen);
+            free(fb);
+            snprintf(cmd, sizeof cmd, "%s logits %s --tokens %s --out %s --mem-limit %zu 2>&1", clika_bin(), gg, tk, of,
+                     flen + 10000);
+        }
+        rc = run_cmd(cmd, outbuf, sizeof outbuf, NULL);
+        CHECK_EQ(rc, 2);
+        CHECK_MSG(strstr(outbuf, "--mem-limit") && strstr(outbuf, "kv cache") && strstr(outbuf, "token ids"),
+                  "message: %s", outbuf);
+        CHECK(!t_slurp_exists(of));
     }
 
     /* generate: the prompt "!#%" is BOS + 3 character tokens; greedy from
