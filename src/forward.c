@@ -309,7 +309,6 @@ static void act_begin(clk_fwd *f, const float *src, size_t ld, int m, int k)
     f->xq_m = m;
     f->xq_k = k;
     f->xq_fmt = -1;
-    f->inline_work = FWD_INLINE_WORK;
 }
 
 /* y[i*ldy + r] = dot(w row r, activation row i) for every row of w. */

@@ -726,6 +726,45 @@ static void test_threads_give_identical_bits(void)
     }
 }
 
+/* The thread tests above mean something only if tasks really run on
+ * other threads: a kernel table that forwards to the reference and counts
+ * the matmul tiles run off the calling thread. */
+#if CLK_THREADS
+#include <pthread.h>
+static pthread_t spy_main;
+static int spy_other;
+static void spy_matmul(const clk_mm *mm)
+{
+    if (!pthread_equal(pthread_self(), spy_main)) __atomic_fetch_add(&spy_other, 1, __ATOMIC_RELAXED);
+    clk_ref_kernels.matmul(mm);
+}
+#endif
+
+static void test_the_pool_is_used(void)
+{
+#if CLK_THREADS
+    fixture x;
+    tfwd t;
+    clk_kernels spy = clk_ref_kernels;
+    float *out;
+    tcfg c = cfg_llama();
+    spy.matmul = spy_matmul;
+    spy_main = pthread_self();
+    spy_other = 0;
+    fx_init(&x, c, 30);
+    out = (float *)malloc(sizeof(float) * (size_t)x.n * c.V);
+    if (tf_open(&t, &x.m, opts(48, 64, 2, x.n, CLK_ACT_NATIVE)) == 0) {
+        t.f.k = &spy;
+        CHECK(eval_all(&t, x.tok, x.n, out) == CLK_OK);
+        CHECK_MSG(__atomic_load_n(&spy_other, __ATOMIC_RELAXED) > 0, "no matmul tile ran on a worker thread");
+    }
+    tf_close(&t);
+    free(out), free(x.p.base);
+#else
+    SKIP("built with THREADS=0: the pool runs every task on the caller");
+#endif
+}
+
 static void test_batch_splits_give_identical_bits(void)
 {
     fixture x;
@@ -1471,6 +1510,7 @@ int main(int argc, char **argv)
     RUN(test_f16_and_q8_0_weights);
     RUN(test_sliding_window_is_applied);
     RUN(test_threads_give_identical_bits);
+    RUN(test_the_pool_is_used);
     RUN(test_batch_splits_give_identical_bits);
     RUN(test_prefix_reuse_and_sparse_rows);
     RUN(test_errors_leave_the_cache_usable);
