@@ -33,9 +33,16 @@
  * cache) by one fixed code path. Matmuls are split into tasks of
  * FWD_MM_ROWS weight rows (a constant, not a function of the thread count)
  * and port.h's contract makes each output element independent of the tile;
- * attention tasks take fixed (row, head) ranges and each (row, head) is
- * computed whole by one task. Hence --threads 1 and 2, one batch or many,
- * a cached prefix plus a suffix or everything at once: the same bits.
+ * each (row, head) of attention is computed whole by one task; jobs too
+ * small to be worth the pool run on the caller, which changes nothing.
+ * Hence --threads 1 and 2, one batch or many, a cached prefix plus a
+ * suffix or everything at once: the same bits.
+ *
+ * Numerics follow llama.cpp's graphs with the "exact" settings of the
+ * goldens (f32 K/V cache, no flash attention): activations are converted
+ * once per input and activation format (q/k/v and gate/up share them),
+ * gemma scales Q after RoPE while the others scale the scores, soft-caps
+ * are c * tanh(s * (1/c)), the embedding scale is sqrtf(n_embd) in f32.
  */
 #include "forward.h"
 
