@@ -678,6 +678,34 @@ static void test_tensor_faults(void)
     free(orig);
 }
 
+/* The index takes exactly what clk_gguf_index_bytes says: one byte less
+ * in the arena is a memory error naming the plan line. */
+static void test_index_fits_its_plan_exactly(void)
+{
+    size_t len;
+    unsigned char *b = tiny("qwen3", &len);
+    clk_gguf_header h;
+    clk_gguf g;
+    clk_err e;
+    clk_arena a;
+    uint64_t need;
+    CHECK_OK(clk_gguf_peek(b, len, &h, &e), e);
+    need = clk_plan_round(clk_gguf_index_bytes(&h));
+    clk_arena_init(&a, arena_mem, (size_t)need);
+    CHECK_OK(clk_gguf_parse(&g, b, len, &a, &e), e);
+    CHECK_EQ(a.used, need);
+    clk_arena_init(&a, arena_mem, (size_t)need - 1);
+    CHECK(clk_gguf_parse(&g, b, len, &a, &e) == CLK_E_NOMEM && strstr(e.msg, "'gguf index'"));
+    {
+        clk_plan p;
+        clk_plan_init(&p);
+        clk_gguf_plan(&h, &p);
+        CHECK_EQ(p.total, need);
+        CHECK_STR(p.line[0].name, "gguf index");
+    }
+    free(b);
+}
+
 /* A file with gaps between tensors (offsets in order, not contiguous) is
  * accepted: only order and non-overlap are required. */
 static void test_gaps_between_tensors_accepted(void)
@@ -817,6 +845,7 @@ int main(int argc, char **argv)
     RUN(test_metadata_faults);
     RUN(test_duplicates_and_alignment);
     RUN(test_tensor_faults);
+    RUN(test_index_fits_its_plan_exactly);
     RUN(test_gaps_between_tensors_accepted);
     RUN(test_mmap_and_read_paths_agree);
     RUN(test_shared_files_parse);
