@@ -417,6 +417,7 @@ size_t clk_pool_bytes(int n_threads)
 
 int clk_pool_threads(const clk_pool *p) { return p->n; }
 
+#if CLK_THREADS
 /* Claim and run tasks of the current generation until none are left. */
 static void pool_work(clk_pool *p)
 {
@@ -427,7 +428,6 @@ static void pool_work(clk_pool *p)
     }
 }
 
-#if CLK_THREADS
 static void *pool_main(void *arg)
 {
     clk_pool *p = (clk_pool *)arg;
@@ -479,6 +479,7 @@ int clk_pool_start(clk_pool **pool, void *mem, int n_threads, clk_oserr *e)
 
 void clk_pool_run(clk_pool *p, clk_task_fn fn, void *ctx, int n_tasks)
 {
+    (void)p; /* THREADS=0: unused */
     if (n_tasks <= 0) return;
 #if CLK_THREADS
     if (p->n > 1 && n_tasks > 1) {

@@ -35,14 +35,16 @@ typedef struct clk_run_opts {
 
 clk_run_opts clk_run_defaults(void); /* ctx 2048, batch 512, 1 thread, 1 output, native */
 
-/* Bytes the decoder needs, by line:
+/* Bytes the decoder needs, by line (B = min(n_batch, n_ctx) rows per step):
  *   "kv cache"       K and V: 2 x n_layer x n_ctx x n_head_kv x head_dim x 4 bytes
- *   "activations"    per-batch buffers (residual, norms, q, attention out, FFN)
- *   "quantized act"  activations converted for the weight types
+ *   "activations"    B rows of: residual, normed input / attention output,
+ *                    q, FFN gate and up, block output (new K and V are
+ *                    written straight into the cache)
+ *   "quantized act"  B activation rows converted for the weight types
  *   "attention"      per-thread score rows [n_threads][n_ctx]
  *   "logits"         [n_out][n_vocab] floats
- *   "threads"        the pool
- * clk_fwd_init allocates exactly these. */
+ *   "threads"        the pool (started by the caller: clk_pool_start)
+ * clk_fwd_init allocates exactly these but the last. */
 clk_status clk_fwd_plan(const clk_hparams *hp, const clk_run_opts *o, clk_plan *p);
 
 typedef struct clk_fwd {
@@ -53,15 +55,22 @@ typedef struct clk_fwd {
     int n_past;      /* positions [0, n_past) hold valid K/V                     */
     float *k_cache;  /* [n_layer][n_ctx][n_head_kv * head_dim_k]                 */
     float *v_cache;  /* [n_layer][n_ctx][n_head_kv * head_dim_v]                 */
-    float *x;        /* [n_batch][n_embd]          residual stream               */
-    float *xn;       /* [n_batch][max(n_embd, n_head*hd_v)] normed input / attn out */
-    float *q;        /* [n_batch][n_head * head_dim_k]                           */
-    float *kv_tmp;   /* [n_batch][n_head_kv * max(hd_k, hd_v)] new K/V before caching */
-    float *ff_gate;  /* [n_batch][n_ff]                                          */
-    float *ff_up;    /* [n_batch][n_ff]                                          */
-    float *tmp;      /* [n_batch][n_embd]          block outputs                 */
-    void *xq;        /* [n_batch][act row bytes]   activations for the matmul    */
+    float *x;        /* [B][n_embd]                residual stream               */
+    float *xn;       /* [B][max(n_embd, n_head*hd_v)] normed input / attn out    */
+    float *q;        /* [B][n_head * head_dim_k]                                 */
+    float *ff_gate;  /* [B][n_ff]                  gate, then act(gate) * up     */
+    float *ff_up;    /* [B][n_ff]                                                */
+    float *tmp;      /* [B][n_embd]                block outputs                 */
+    void *xq;        /* [B][act row bytes]         activations for the matmul    */
     size_t xq_row;   /* bytes per row of xq                                      */
+    /* What xq holds: the rows of xq_src converted to format xq_fmt (CLK_T_*,
+     * -1: nothing yet). A matmul whose weights use the same activation
+     * format reuses them instead of converting again (q/k/v, gate/up). */
+    const float *xq_src; /* [xq_m][xq_ld] f32 rows being multiplied          */
+    size_t xq_ld;
+    int xq_k, xq_m, xq_fmt;
+    int q_prescale;  /* gemma: Q is multiplied by attn_scale after RoPE (else the scores are) */
+    double inline_work; /* jobs below this many multiply-adds skip the pool (tests set 0) */
     float *att;      /* [n_threads][n_ctx]         softmax rows                  */
     float *logits;   /* [n_out][n_vocab]           the rows asked for, in order  */
 } clk_fwd;
@@ -70,9 +79,14 @@ clk_status clk_fwd_init(clk_fwd *f, const clk_model *m, const clk_run_opts *o, c
                         clk_err *e);
 
 /* Evaluate tokens[0..n) at positions pos0..pos0+n-1 (pos0 <= n_past; the
- * cache from pos0 on is overwritten), then write the logits of the rows
- * out_rows[0..n_out) (indices into tokens, increasing) to f->logits.
- * Errors: pos0 + n > n_ctx, n_out > o.n_out, token ids out of range. */
+ * cache from pos0 on is overwritten, and n_past becomes pos0 + n), then
+ * write the logits of the rows out_rows[0..n_out) (indices into tokens,
+ * strictly increasing) to f->logits[0..n_out). Inputs longer than n_batch
+ * are evaluated in steps; only the asked-for rows get the final norm and
+ * the output matmul (and, in the last layer, attention and the FFN).
+ * Errors, checked before anything is touched: pos0 > n_past, pos0 + n >
+ * n_ctx (CLK_E_LIMIT), n_out > o.n_out, rows not increasing or outside
+ * [0, n), token ids outside [0, n_vocab) (CLK_E_DATA). */
 clk_status clk_fwd_eval(clk_fwd *f, const int32_t *tokens, int n, int pos0, const int *out_rows, int n_out,
                         clk_err *e);
 

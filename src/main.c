@@ -791,6 +791,547 @@ static int cmd_score(int argc, char **argv)
     return 0;
 }
 
+/* ============================================ `logits` and `generate` (fwd branch)
+ *
+ * Both run the decoder on one model. Start-up is model_open's start-up
+ * block (index, and anything sized before the model is read), then one run
+ * arena for every line the hyper-parameters size: KV cache, activations,
+ * logits, tokenizer tables, the thread pool. The run arena's bytes are
+ * plan.total minus what the start-up block already took.
+ */
+
+typedef struct run_ctx {
+    model_file mf;
+    clk_plan plan;
+    clk_run_opts ro;
+    uint64_t limit; /* --mem-limit, 0: none                          */
+    void *raw;      /* the run arena's allocation (freed at the end) */
+    clk_arena arena;
+    clk_pool *pool;
+    clk_fwd f;
+    clk_tok tok;
+} run_ctx;
+
+/* Options both commands share. */
+static void run_opts_parse(const char *cmd, run_ctx *r, const char *o_threads, const char *o_batch,
+                           const char *o_f32, const char *o_limit)
+{
+    clk_err e;
+    r->ro = clk_run_defaults();
+    r->ro.n_threads = (int)opt_int(cmd, "--threads", o_threads, 1, CLK_MAX_THREADS, r->ro.n_threads);
+    r->ro.n_batch = (int)opt_int(cmd, "--batch", o_batch, 1, 1L << 20, r->ro.n_batch);
+    r->ro.act = o_f32 ? CLK_ACT_F32 : CLK_ACT_NATIVE;
+    r->limit = 0;
+    if (o_limit && clk_parse_bytes(o_limit, &r->limit, &e) != CLK_OK) usage_error(cmd, "--mem-limit: %s", e.msg);
+}
+
+static void die_in(const char *path, clk_err *e)
+{
+    clk_fail_wrap(e, "%s: ", path);
+    die(e);
+}
+
+static void run_open(run_ctx *r, const char *path, int no_mmap)
+{
+    clk_err e;
+    model_open(&r->mf, path, no_mmap, &r->plan, r->limit);
+    if (clk_model_load(&the_model, &r->mf.g, &e) != CLK_OK) die_in(path, &e);
+}
+
+/* After run_open: plan the decoder (and the tokenizer for texts of up to
+ * max_text bytes when `tok`, and `extra` bytes of token ids), check
+ * --mem-limit, acquire the run arena, start the pool and build the stages.
+ * Returns the extra bytes' address. */
+static void *run_start(run_ctx *r, int tok, size_t max_text, uint64_t extra)
+{
+    clk_err e;
+    clk_oserr os;
+    uint64_t bytes;
+    void *mem, *ids = NULL;
+    uintptr_t pad;
+    if (tok && clk_tok_plan(&r->mf.g, max_text, &r->plan, &e) != CLK_OK) die_in(r->mf.path, &e);
+    if (extra) clk_plan_add(&r->plan, "token ids", extra);
+    if (clk_fwd_plan(&the_model.hp, &r->ro, &r->plan) != CLK_OK) {
+        clk_fail(&e, CLK_E_LIMIT, "memory plan for ctx %d, batch %d, threads %d does not fit in 64 bits",
+                 r->ro.n_ctx, r->ro.n_batch, r->ro.n_threads);
+        die(&e);
+    }
+    check_mem_limit(&r->plan, r->limit, &r->ro, tok ? (uint64_t)max_text : 0);
+    bytes = r->plan.total - r->mf.startup_bytes;
+    r->raw = calloc(1, (size_t)bytes + CLK_ALIGN);
+    if (!r->raw) {
+        clk_fail(&e, CLK_E_NOMEM, "cannot acquire the %llu-byte run arena the memory plan asks for",
+                 (unsigned long long)bytes);
+        die(&e);
+    }
+    pad = (CLK_ALIGN - ((uintptr_t)r->raw & (CLK_ALIGN - 1))) & (CLK_ALIGN - 1);
+    clk_arena_init(&r->arena, (unsigned char *)r->raw + pad, (size_t)bytes);
+    if (clk_arena_alloc(&r->arena, clk_pool_bytes(r->ro.n_threads), "threads", &mem, &e) != CLK_OK) die(&e);
+    if (clk_pool_start(&r->pool, mem, r->ro.n_threads, &os) != 0) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+    if (tok && clk_tok_init(&r->tok, &r->mf.g, max_text, &r->arena, &e) != CLK_OK) die_in(r->mf.path, &e);
+    if (extra && clk_arena_alloc(&r->arena, (size_t)extra, "token ids", &ids, &e) != CLK_OK) die(&e);
+    if (clk_fwd_init(&r->f, &the_model, &r->ro, r->pool, &r->arena, &e) != CLK_OK) die_in(r->mf.path, &e);
+    if (r->arena.used != r->arena.cap) { /* every planned line taken exactly once */
+        clk_fail(&e, CLK_E_INTERNAL, "run arena: %llu bytes used, %llu planned", (unsigned long long)r->arena.used,
+                 (unsigned long long)r->arena.cap);
+        die(&e);
+    }
+    return ids;
+}
+
+static void run_close(run_ctx *r)
+{
+    clk_pool_stop(r->pool);
+    free(r->raw);
+    model_close(&r->mf);
+}
+
+/* ------------------------------------------------------------ logits */
+
+static void help_logits(void)
+{
+    printf("usage: %s logits MODEL.gguf --tokens FILE --out FILE.f32 [--all]\n"
+           "                   [--threads N] [--ctx N] [--batch N] [--f32-act]\n"
+           "                   [--mem-limit BYTES] [--no-mmap]\n"
+           "\n"
+           "Run the model on the token ids in FILE (decimal ids separated by white\n"
+           "space or commas) and write its logits as raw little-endian float32: one\n"
+           "row of n_vocab values per position, row i scoring the token after token\n"
+           "i. Without --all only the last position's row is written.\n"
+           "\n"
+           "Options:\n"
+           "  --all            write a row for every position\n"
+           "  --threads N      worker threads (default 1); the logits are bit for bit\n"
+           "                   the same for every N\n"
+           "  --ctx N          positions the KV cache holds (default: the token count)\n"
+           "  --batch N        tokens evaluated per step (default 512); every N gives\n"
+           "                   the same bits\n"
+           "  --f32-act        keep activations in f32 and dequantize the weights,\n"
+           "                   instead of rounding activations to the weights'\n"
+           "                   formats as llama.cpp does (slower; for comparisons)\n"
+           "  --mem-limit B    refuse, printing the memory plan, if it needs more\n"
+           "  --no-mmap        read the model into memory instead of mapping it\n",
+           prog);
+}
+
+/* Parse decimal ids separated by white space or commas from text[0..len)
+ * into ids (room for cap). Returns the count; *bad is the byte offset of
+ * the first character that fits neither, or -1. */
+static size_t parse_ids(const char *text, size_t len, int32_t *ids, size_t cap, long *bad)
+{
+    size_t i = 0, n = 0;
+    *bad = -1;
+    while (i < len) {
+        unsigned long v = 0;
+        size_t start = i;
+        char c = text[i];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',') {
+            i++;
+            continue;
+        }
+        while (i < len && text[i] >= '0' && text[i] <= '9') {
+            if (v < 0x80000000ul) v = v * 10 + (unsigned long)(text[i] - '0');
+            i++;
+        }
+        if (i == start || n == cap) {
+            *bad = (long)start;
+            return n;
+        }
+        ids[n++] = v > 0x7FFFFFFFul ? INT32_MAX : (int32_t)v; /* too large: the decoder names it */
+    }
+    return n;
+}
+
+/* Rows of logits to the output file as little-endian float32 (converted
+ * in place: the buffer is overwritten by the next step anyway). */
+static void write_rows(clk_file *out, float *rows, size_t n_floats)
+{
+    clk_oserr os;
+    clk_err e;
+    size_t i;
+    for (i = 0; i < n_floats; i++) {
+        uint32_t u = clk_f32_bits(rows[i]);
+        unsigned char *b = (unsigned char *)&rows[i];
+        b[0] = (unsigned char)u, b[1] = (unsigned char)(u >> 8), b[2] = (unsigned char)(u >> 16);
+        b[3] = (unsigned char)(u >> 24);
+    }
+    if (clk_sys_write(out, rows, n_floats * sizeof(float), &os) != 0) {
+        clk_sys_abandon(out);
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+}
+
+static int cmd_logits(int argc, char **argv)
+{
+    const char *o_tokens = NULL, *o_out = NULL, *o_all = NULL, *o_threads = NULL, *o_ctx = NULL, *o_batch = NULL;
+    const char *o_f32 = NULL, *o_limit = NULL, *o_nomap = NULL;
+    const opt opts[] = {{"--tokens", NULL, 1, &o_tokens}, {"--out", "-o", 1, &o_out},
+                        {"--all", NULL, 0, &o_all},       {"--threads", "-t", 1, &o_threads},
+                        {"--ctx", NULL, 1, &o_ctx},       {"--batch", NULL, 1, &o_batch},
+                        {"--f32-act", NULL, 0, &o_f32},   {"--mem-limit", NULL, 1, &o_limit},
+                        {"--no-mmap", NULL, 0, &o_nomap}, {NULL, NULL, 0, NULL}};
+    const char *pos[1] = {NULL};
+    run_ctx r;
+    clk_err e;
+    clk_oserr os;
+    clk_map tmap;
+    clk_file out;
+    uint64_t tsize = 0, max_ids;
+    int is_dir = 0, n_vocab;
+    void *tbuf = NULL, *ibuf = NULL;
+    int32_t *ids;
+    int *rows;
+    size_t n, s, i;
+    long bad;
+    double t0, dt;
+
+    if (parse_opts("logits", argc, argv, opts, pos, 1, help_logits) != 1)
+        usage_error("logits", "%s", "expected one MODEL.gguf");
+    if (!o_tokens) usage_error("logits", "%s", "--tokens FILE is required");
+    if (!o_out) usage_error("logits", "%s", "--out FILE.f32 is required");
+    memset(&r, 0, sizeof r);
+    run_opts_parse("logits", &r, o_threads, o_batch, o_f32, o_limit);
+
+    /* The token file and its ids go in the start-up block, so that their
+     * count is known when the decoder is planned (--ctx defaults to it). */
+    if (clk_sys_stat(o_tokens, &tsize, &is_dir) != 0 || is_dir) {
+        clk_fail(&e, CLK_E_IO, "cannot open token file '%s'%s", o_tokens, is_dir ? ": it is a directory" : "");
+        die(&e);
+    }
+    max_ids = tsize / 2 + 1; /* every id but the last takes a digit and a separator */
+    clk_plan_init(&r.plan);
+    clk_plan_add(&r.plan, "token file", tsize + 1);
+    clk_plan_add(&r.plan, "token ids", max_ids * sizeof(int32_t));
+    run_open(&r, pos[0], o_nomap != NULL);
+    if (clk_arena_alloc(&r.mf.startup, (size_t)tsize + 1, "token file", &tbuf, &e) != CLK_OK ||
+        clk_arena_alloc(&r.mf.startup, (size_t)max_ids * sizeof(int32_t), "token ids", &ibuf, &e) != CLK_OK)
+        die(&e);
+    if (clk_sys_read(o_tokens, tbuf, tsize + 1, &tmap, &os) != 0) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+    ids = (int32_t *)ibuf;
+    n = parse_ids((const char *)tmap.data, (size_t)tmap.size, ids, (size_t)max_ids, &bad);
+    if (bad >= 0) {
+        clk_fail(&e, CLK_E_FORMAT, "%s: byte %ld: expected a token id (decimal digits) or a separator, found '%c'",
+                 o_tokens, bad, ((const char *)tmap.data)[bad]);
+        die(&e);
+    }
+    if (n == 0) {
+        clk_fail(&e, CLK_E_DATA, "%s: no token ids in the file", o_tokens);
+        die(&e);
+    }
+    if (n > (size_t)(1L << 24)) {
+        clk_fail(&e, CLK_E_LIMIT, "%s: %zu token ids are more than a context can hold (2^24)", o_tokens, n);
+        die(&e);
+    }
+    r.ro.n_ctx = (int)opt_int("logits", "--ctx", o_ctx, 1, 1L << 24, (long)n);
+    if ((size_t)r.ro.n_ctx < n) {
+        clk_fail(&e, CLK_E_ARG, "%s: %zu tokens do not fit in --ctx %d", o_tokens, n, r.ro.n_ctx);
+        die(&e);
+    }
+    /* --all: rows are computed and written one batch step at a time (a
+     * prefix in the cache plus a suffix gives the bits of one batch), so
+     * the logits buffer holds one step's rows, not n. */
+    r.ro.n_out = o_all ? (int)(n < (size_t)r.ro.n_batch ? n : (size_t)r.ro.n_batch) : 1;
+    rows = (int *)run_start(&r, 0, 0, (uint64_t)r.ro.n_out * sizeof(int));
+    n_vocab = the_model.hp.n_vocab;
+
+    if (clk_sys_create(&out, o_out, &os) != 0) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+    t0 = clk_sys_seconds();
+    for (i = 0; i < (size_t)r.ro.n_out; i++) rows[i] = (int)i;
+    if (o_all) {
+        for (s = 0; s < n; s += (size_t)r.ro.n_out) {
+            size_t nb = n - s < (size_t)r.ro.n_out ? n - s : (size_t)r.ro.n_out;
+            if (clk_fwd_eval(&r.f, ids + s, (int)nb, (int)s, rows, (int)nb, &e) != CLK_OK) {
+                clk_sys_abandon(&out);
+                die_in(o_tokens, &e);
+            }
+            write_rows(&out, r.f.logits, nb * (size_t)n_vocab);
+        }
+    } else {
+        rows[0] = (int)n - 1;
+        if (clk_fwd_eval(&r.f, ids, (int)n, 0, rows, 1, &e) != CLK_OK) {
+            clk_sys_abandon(&out);
+            die_in(o_tokens, &e);
+        }
+        write_rows(&out, r.f.logits, (size_t)n_vocab);
+    }
+    if (clk_sys_commit(&out, &os) != 0) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+    dt = clk_sys_seconds() - t0;
+    fprintf(stderr, "%s logits: %zu tokens, %zu row%s of %d logits -> %s (%.3f s, %.1f tokens/s, %d thread%s)\n", prog,
+            n, o_all ? n : (size_t)1, o_all && n > 1 ? "s" : "", n_vocab, o_out, dt, dt > 0 ? (double)n / dt : 0.0,
+            r.ro.n_threads, r.ro.n_threads > 1 ? "s" : "");
+    if (tmap.mapped) clk_sys_unmap(&tmap);
+    run_close(&r);
+    return 0;
+}
+
+/* ------------------------------------------------------------ generate */
+
+static void help_generate(void)
+{
+    printf("usage: %s generate MODEL.gguf --prompt TEXT [-n N] [--threads N] [--ctx N]\n"
+           "                     [--batch N] [--f32-act] [--mem-limit BYTES] [--no-mmap]\n"
+           "\n"
+           "Continue TEXT greedily (always the most likely next token) and print the\n"
+           "continuation, without the prompt, as it is produced. The prompt is\n"
+           "tokenized as llama.cpp does (BOS added if the vocabulary asks for it,\n"
+           "special tokens recognised); generation stops after N tokens or at an\n"
+           "end-of-generation token (not printed). A newline ends the output only\n"
+           "when it goes to a terminal, so a pipe receives exactly the text.\n"
+           "Timing goes to standard error.\n"
+           "\n"
+           "Options:\n"
+           "  -n N             tokens to generate (default 64)\n"
+           "  --threads N      worker threads (default 1)\n"
+           "  --ctx N          positions the KV cache holds (default: room for the\n"
+           "                   prompt and N tokens, at most the trained context)\n"
+           "  --batch N        prompt tokens evaluated per step (default 512)\n"
+           "  --f32-act        f32 activations (see 'clika logits --help')\n"
+           "  --mem-limit B    refuse, printing the memory plan, if it needs more\n"
+           "  --no-mmap        read the model into memory instead of mapping it\n",
+           prog);
+}
+
+static int argmax_row(const float *x, int n)
+{
+    int i, b = 0;
+    for (i = 1; i < n; i++)
+        if (x[i] > x[b]) b = i; /* ties: the lowest id */
+    return b;
+}
+
+static int cmd_generate(int argc, char **argv)
+{
+    const char *o_prompt = NULL, *o_n = NULL, *o_threads = NULL, *o_ctx = NULL, *o_batch = NULL, *o_f32 = NULL;
+    const char *o_limit = NULL, *o_nomap = NULL;
+    const opt opts[] = {{"--prompt", "-p", 1, &o_prompt},   {"-n", "--n-predict", 1, &o_n},
+                        {"--threads", "-t", 1, &o_threads}, {"--ctx", NULL, 1, &o_ctx},
+                        {"--batch", NULL, 1, &o_batch},     {"--f32-act", NULL, 0, &o_f32},
+                        {"--mem-limit", NULL, 1, &o_limit}, {"--no-mmap", NULL, 0, &o_nomap},
+                        {NULL, NULL, 0, NULL}};
+    const char *pos[1] = {NULL};
+    static char piece[4096];
+    run_ctx r;
+    clk_err e;
+    size_t plen, max_prompt, n_prompt, k;
+    long n_gen, ctx_dflt;
+    int32_t *ids;
+    int last[1], n_vocab, done = 0, stop_eog = 0;
+    double t0, t1, t2;
+
+    if (parse_opts("generate", argc, argv, opts, pos, 1, help_generate) != 1)
+        usage_error("generate", "%s", "expected one MODEL.gguf");
+    if (!o_prompt) usage_error("generate", "%s", "--prompt TEXT is required");
+    memset(&r, 0, sizeof r);
+    run_opts_parse("generate", &r, o_threads, o_batch, o_f32, o_limit);
+    n_gen = opt_int("generate", "-n", o_n, 0, 1L << 20, 64);
+    plen = strlen(o_prompt);
+    max_prompt = clk_tok_max_tokens(plen);
+    clk_plan_init(&r.plan);
+    run_open(&r, pos[0], o_nomap != NULL);
+    /* The prompt's length in tokens is known only once the tokenizer, which
+     * lives in the run arena, has read it: the default context takes the
+     * tokenizer's bound (KV pages beyond what is used are never touched),
+     * but no more than the model was trained for. */
+    ctx_dflt = (long)(max_prompt + (size_t)n_gen);
+    if (ctx_dflt > (long)the_model.hp.n_ctx_train && the_model.hp.n_ctx_train > 0) ctx_dflt = the_model.hp.n_ctx_train;
+    if (ctx_dflt > (1L << 24)) ctx_dflt = 1L << 24;
+    r.ro.n_ctx = (int)opt_int("generate", "--ctx", o_ctx, 1, 1L << 24, ctx_dflt);
+    r.ro.n_out = 1;
+    ids = (int32_t *)run_start(&r, 1, plen, (uint64_t)(max_prompt + (size_t)n_gen) * sizeof(int32_t));
+    n_vocab = the_model.hp.n_vocab;
+
+    if (clk_tok_encode(&r.tok, o_prompt, plen, 1, 1, ids, max_prompt, &n_prompt, &e) != CLK_OK) die(&e);
+    if (n_prompt == 0) {
+        clk_fail(&e, CLK_E_ARG, "the prompt gives no tokens (and the vocabulary adds no BOS): nothing to continue");
+        die(&e);
+    }
+    if (n_prompt > (size_t)r.ro.n_ctx) {
+        clk_fail(&e, CLK_E_ARG, "the prompt is %zu tokens, more than --ctx %d", n_prompt, r.ro.n_ctx);
+        die(&e);
+    }
+    t0 = clk_sys_seconds();
+    last[0] = (int)n_prompt - 1;
+    if (clk_fwd_eval(&r.f, ids, (int)n_prompt, 0, last, 1, &e) != CLK_OK) die(&e);
+    t1 = clk_sys_seconds();
+    last[0] = 0;
+    for (k = 0; k < (size_t)n_gen; k++) {
+        int32_t next = (int32_t)argmax_row(r.f.logits, n_vocab);
+        size_t len;
+        if (clk_tok_is_eog(&r.tok, next)) {
+            stop_eog = 1;
+            break;
+        }
+        if (clk_tok_piece(&r.tok, next, 0, 0, piece, sizeof piece, &len, &e) != CLK_OK) die(&e);
+        fwrite(piece, 1, len, stdout);
+        fflush(stdout);
+        ids[n_prompt + k] = next;
+        done++;
+        if (k + 1 == (size_t)n_gen) break;
+        if (n_prompt + k >= (size_t)r.ro.n_ctx) { /* no cache slot left to evaluate this token in */
+            fprintf(stderr, "\n%s generate: the context of %d positions is full\n", prog, r.ro.n_ctx);
+            break;
+        }
+        if (clk_fwd_eval(&r.f, ids + n_prompt + k, 1, (int)(n_prompt + k), last, 1, &e) != CLK_OK) die(&e);
+    }
+    t2 = clk_sys_seconds();
+    if (clk_sys_isatty(1)) fputc('\n', stdout);
+    fflush(stdout);
+    fprintf(stderr,
+            "%s generate: prompt %zu tokens in %.3f s (%.1f tokens/s); %d generated in %.3f s (%.1f tokens/s)%s\n",
+            prog, n_prompt, t1 - t0, t1 > t0 ? (double)n_prompt / (t1 - t0) : 0.0, done, t2 - t1,
+            t2 > t1 ? (double)done / (t2 - t1) : 0.0, stop_eog ? "; stopped at end of generation" : "");
+    run_close(&r);
+    return 0;
+}
+
+/* ============================================= `tokenize` (tok branch, issue 4)
+ *
+ * clika tokenize MODEL.gguf [--special] [--no-bos] (TEXT | --file PATH) [--detok]
+ *
+ * The ids llama.cpp's llama-tokenize prints for the same flags: BOS when the
+ * vocabulary adds one (unless --no-bos), control tokens such as
+ * <|im_start|> matched only with --special. Memory: the start-up block of
+ * model_open, then one run arena: tokenizer tables and scratch for exactly
+ * this text, the text itself (--file), the ids and the decoded text.
+ */
+
+static void help_tokenize(void)
+{
+    printf("usage: %s tokenize MODEL.gguf [--special] [--no-bos] (TEXT | --file PATH) [--detok]\n"
+           "\n"
+           "Tokenizes TEXT (or the bytes of PATH, verbatim) with the model's vocabulary,\n"
+           "exactly as llama.cpp does, and prints the token ids on one line separated by\n"
+           "spaces. Works with vocabulary-only GGUF files too.\n"
+           "\n"
+           "  --special      match control tokens written in the text (<|im_start|>,\n"
+           "                 <start_of_turn>, ...) and show them when decoding; without\n"
+           "                 it they are tokenized as plain text\n"
+           "  --no-bos       do not add the BOS token the vocabulary asks for\n"
+           "  --file PATH    read the text from PATH instead of the command line\n"
+           "  --detok        print the decoded text of the ids (and a newline) instead of\n"
+           "                 the ids: llama_detokenize without removing BOS/EOS\n"
+           "  --no-mmap      read the model file into memory instead of mapping it\n",
+           prog);
+}
+
+static int cmd_tokenize(int argc, char **argv)
+{
+    const char *o_special = NULL, *o_nobos = NULL, *o_file = NULL, *o_detok = NULL, *o_nomap = NULL;
+    const opt opts[] = {{"--special", NULL, 0, &o_special}, {"--no-bos", NULL, 0, &o_nobos},
+                        {"--file", "-f", 1, &o_file},       {"--detok", NULL, 0, &o_detok},
+                        {"--no-mmap", NULL, 0, &o_nomap},   {NULL, NULL, 0, NULL}};
+    static const char *const LINE_TEXT = "tokenize: text", *const LINE_IDS = "tokenize: token ids",
+                             *const LINE_DETOK = "tokenize: decoded text";
+    const char *pos[2] = {NULL, NULL};
+    /* static: the blocks stay reachable until exit (LeakSanitizer) */
+    static model_file mf;
+    static clk_arena a;
+    static clk_tok tok;
+    clk_plan plan, run;
+    clk_err e;
+    const char *text;
+    char *dec = NULL;
+    int32_t *ids;
+    size_t len, n, i, cap_ids, cap_dec = 0;
+    int npos;
+
+    npos = parse_opts("tokenize", argc, argv, opts, pos, 2, help_tokenize);
+    if (npos < 1) usage_error("tokenize", "%s", "expected MODEL.gguf and a TEXT (or --file PATH)");
+    if ((npos == 2) == (o_file != NULL))
+        usage_error("tokenize", "%s", o_file ? "give either TEXT or --file PATH, not both" : "expected a TEXT or --file PATH");
+
+    if (o_file) {
+        uint64_t size;
+        int is_dir = 0;
+        if (clk_sys_stat(o_file, &size, &is_dir) != 0 || is_dir) {
+            clk_fail(&e, CLK_E_IO, "cannot read text file '%s'%s", o_file, is_dir ? ": it is a directory" : "");
+            die(&e);
+        }
+        if (size > CLK_MAX_TOK_TEXT) {
+            clk_fail(&e, CLK_E_LIMIT, "text file '%s' has %llu bytes, more than CLK_MAX_TOK_TEXT (%u)", o_file,
+                     (unsigned long long)size, (unsigned)CLK_MAX_TOK_TEXT);
+            die(&e);
+        }
+        len = (size_t)size;
+        text = NULL;
+    } else {
+        text = pos[1];
+        len = strlen(text);
+    }
+
+    clk_plan_init(&plan);
+    model_open(&mf, pos[0], o_nomap != NULL, &plan, 0);
+
+    clk_plan_init(&run);
+    if (clk_tok_plan(&mf.g, len, &run, &e) != CLK_OK) {
+        clk_fail_wrap(&e, "%s: ", pos[0]);
+        die(&e);
+    }
+    cap_ids = clk_tok_max_tokens(len);
+    if (o_file) clk_plan_add(&run, LINE_TEXT, len + 1);
+    clk_plan_add(&run, LINE_IDS, cap_ids * sizeof(int32_t));
+    if (o_detok) {
+        cap_dec = 3 * len + 1024; /* pieces of our own ids: at most 3 bytes per text byte (U+FFFD) + BOS/EOS */
+        clk_plan_add(&run, LINE_DETOK, cap_dec);
+    }
+    if (clk_plan_check(&run, &e) != CLK_OK) die(&e);
+    clk_arena_init(&a, acquire_block(run.total, "tokenizer arena"), (size_t)run.total);
+
+    if (clk_tok_init(&tok, &mf.g, len, &a, &e) != CLK_OK) {
+        clk_fail_wrap(&e, "%s: ", pos[0]);
+        die(&e);
+    }
+    if (o_file) {
+        void *buf;
+        clk_map m;
+        clk_oserr os;
+        if (clk_arena_alloc(&a, len + 1, LINE_TEXT, &buf, &e) != CLK_OK) die(&e);
+        if (clk_sys_read(o_file, buf, len, &m, &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            die(&e);
+        }
+        if (m.size != len) {
+            clk_fail(&e, CLK_E_IO, "'%s' changed while it was read (%llu bytes, expected %zu)", o_file,
+                     (unsigned long long)m.size, len);
+            die(&e);
+        }
+        text = (const char *)buf;
+    }
+    if (clk_arena_alloc(&a, cap_ids * sizeof(int32_t), LINE_IDS, (void **)&ids, &e) != CLK_OK) die(&e);
+    if (clk_tok_encode(&tok, text, len, tok.add_bos && !o_nobos, o_special != NULL, ids, cap_ids, &n, &e) != CLK_OK) {
+        clk_fail_wrap(&e, "%s: ", o_file ? o_file : "TEXT");
+        die(&e);
+    }
+    if (o_detok) {
+        size_t dl;
+        if (clk_arena_alloc(&a, cap_dec, LINE_DETOK, (void **)&dec, &e) != CLK_OK) die(&e);
+        if (clk_tok_decode(&tok, ids, n, o_special ? CLK_TOK_DEC_SPECIAL : 0, dec, cap_dec, &dl, &e) != CLK_OK) die(&e);
+        fwrite(dec, 1, dl, stdout);
+        fputc('\n', stdout);
+    } else {
+        for (i = 0; i < n; i++) printf(i ? " %ld" : "%ld", (long)ids[i]);
+        printf("\n");
+    }
+    if (fflush(stdout) != 0) {
+        clk_fail(&e, CLK_E_IO, "writing to standard output failed");
+        die(&e);
+    }
+    return 0;
+}
+
 /* ====================================================== top-level help */
 
 static void help_main(void)
@@ -806,6 +1347,9 @@ static void help_main(void)
            "  help                 this text\n"
            "  version              the version and how this binary was built\n"
            "  info MODEL.gguf      describe a model file and the memory a run needs\n"
+           "  tokenize MODEL.gguf TEXT  token ids of TEXT, as llama.cpp gives them\n"
+           "  logits MODEL.gguf    the model's logits for a file of token ids\n"
+           "  generate MODEL.gguf  continue a prompt greedily\n"
            "\n"
            "'%s COMMAND --help' describes each command.\n",
            prog, prog);
@@ -828,6 +1372,9 @@ static const command commands[] = {
     {"version", cmd_version},
     {"info", cmd_info},
     {"score", cmd_score}, /* issue 2 */
+    {"logits", cmd_logits},
+    {"generate", cmd_generate},
+    {"tokenize", cmd_tokenize},
     {NULL, NULL},
 };
 

@@ -724,12 +724,12 @@ static void qwen25_hparams(clk_hparams *hp)
  *                  x       n_embd                 =   896
  *                  xn      max(n_embd, 14 x 64)   =   896
  *                  q       n_head x head_dim      =   896
- *                  kv_tmp  n_head_kv x head_dim   =   128
  *                  ff_gate n_ff                   = 4,864
  *                  ff_up   n_ff                   = 4,864
  *                  tmp     n_embd                 =   896
- *                  sum                            = 13,440 floats = 53,760 bytes
- *                  x 512 tokens                   = 27,525,120   (26.25 MiB)
+ *                  sum                            = 13,312 floats = 53,248 bytes
+ *                  x 512 tokens                   = 27,262,976   (26.0 MiB)
+ *                  (new K and V go straight into the cache: no buffer)
  *   quantized act  the widest matmul input row over every weight type:
  *                  f32 weights keep f32 activations, 4 x 4864 = 19,456 bytes
  *                  (Q8_K for K-quants: 4864/256 x 292 = 5,548; Q8_0: 4864/32 x 34 = 5,168)
@@ -737,11 +737,11 @@ static void qwen25_hparams(clk_hparams *hp)
  *   attention      n_threads x n_ctx x 4 = 1 x 2048 x 4 = 8,192
  *   logits         n_out x n_vocab x 4 = 151,936 x 4    = 607,744
  *   threads        the pool struct, clk_pool_bytes(1) rounded to 64
- *   total          50,331,648 + 27,525,120 + 9,961,472 + 8,192 + 607,744 + threads
- *                  = 88,434,176 + threads   (84.3 MiB + the pool)
+ *   total          50,331,648 + 27,262,976 + 9,961,472 + 8,192 + 607,744 + threads
+ *                  = 88,172,032 + threads   (84.1 MiB + the pool)
  */
-static const uint64_t Q_KV = 50331648ull, Q_ACT = 27525120ull, Q_XQ = 9961472ull, Q_ATT = 8192ull,
-                      Q_LOGITS = 607744ull, Q_SUM = 88434176ull;
+static const uint64_t Q_KV = 50331648ull, Q_ACT = 27262976ull, Q_XQ = 9961472ull, Q_ATT = 8192ull,
+                      Q_LOGITS = 607744ull, Q_SUM = 88172032ull;
 
 static uint64_t plan_line(const clk_plan *p, const char *name)
 {
@@ -848,7 +848,7 @@ static void test_qwen25_plan_through_info(void)
     rc = run_cmd(cmd, out, sizeof out);
     CHECK_EQ(rc, 0);
     printf("%s", out);
-    CHECK(strstr(out, "kv cache") && strstr(out, "50331648") && strstr(out, "27525120"));
+    CHECK(strstr(out, "kv cache") && strstr(out, "50331648") && strstr(out, "27262976"));
 
     /* --mem-limit below the plan: exit 2 and the plan on stderr */
     snprintf(cmd, sizeof cmd, "%s info '%s' --mem-limit 64M 2>&1 >/dev/null", clika_bin(), path);
