@@ -238,6 +238,9 @@ static void test_bpe_pre_names_and_flags(void)
     CHECK_EQ(tv_bpe(&L, "no-such-pre", 0, MAXT, &e), CLK_E_UNSUPPORTED);
     CHECK(strstr(e.msg, "no-such-pre") != NULL);
     tv_free(&L);
+    CHECK_EQ(tv_bpe(&L, "evil\x1b[2J\x07", 0, MAXT, &e), CLK_E_UNSUPPORTED);
+    CHECK(strstr(e.msg, "'evil?[2J?'") != NULL); /* control bytes never reach the terminal */
+    tv_free(&L);
     CHECK_OK(tv_bpe(&L, NULL, 0, MAXT, &e), e); /* no key: llama.cpp's "default" */
     SPLIT("default", "x1234", "x|123|4");
     CHECK_EQ(L.t.clean_spaces, 1);

@@ -13,7 +13,7 @@
  *   267 "<think>"  USER_DEFINED
  *   268 "</s>"     NORMAL in the file (llama.cpp makes it CONTROL and end-of-generation)
  *   269 "<|im_end|>" CONTROL        270 "<unused0>" CONTROL
- *   271 "xy"       only with open=1: the merge "x y" then has no... see tv_bpe
+ *   with open = 1 one more merge, "x y", whose result "xy" is no token
  * tv_spm():  SentencePiece, add_space_prefix unless told otherwise.
  *   0 <unk> UNKNOWN, 1 <s> CONTROL (BOS), 2 </s> CONTROL (EOS),
  *   3..258 <0x00>..<0xFF> BYTE, then pieces with scores (see the table).
