@@ -149,6 +149,66 @@ tools: $(TOOLS)
 test: $(TESTS) $(BUILD)/clika
 	@CLK_BIN=$(BUILD)/clika sh tests/run.sh "$(RUN)" $(TESTS)
 
+# ================= fuzzing and allocation checks (gguf branch) =================
+# make fuzz [FUZZ_SECONDS=60]   libFuzzer (clang) on the GGUF reader and the
+#                               model stage; seeds written by tools/gguf_seeds;
+#                               a crash, sanitizer report or hang fails.
+# make check-alloc              (1) nm: no src/ or port/ object (main.o aside)
+#                               references the allocator or fopen/getline;
+#                               (2) every test, run against src/ and port/
+#                               objects whose allocator calls go to a guard
+#                               that fails them (tests/alloc_guard.c).
+FUZZ_SECONDS = 60
+FUZZ_CC      = clang
+FUZZ_DIR     = build/fuzz
+FUZZ_SRC     = tests/fuzz_gguf.c src/gguf.c src/model.c src/forward.c src/arena.c src/common.c \
+               port/ref.c port/sys_posix.c
+$(FUZZ_DIR)/fuzz_gguf: $(FUZZ_SRC) $(wildcard src/*.h) port/port.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    -Isrc -Iport -pthread -o $@ $(FUZZ_SRC) -lm
+
+fuzz: $(FUZZ_DIR)/fuzz_gguf $(BUILD)/tools/gguf_seeds
+	rm -rf $(FUZZ_DIR)/seeds && mkdir -p $(FUZZ_DIR)/seeds $(FUZZ_DIR)/corpus
+	$(BUILD)/tools/gguf_seeds $(FUZZ_DIR)/seeds
+	$(FUZZ_DIR)/fuzz_gguf -max_total_time=$(FUZZ_SECONDS) -timeout=10 -dict=tests/fuzz_gguf.dict \
+	    -artifact_prefix=$(FUZZ_DIR)/ -print_final_stats=1 $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds
+
+NM         = $(CROSS)nm
+OBJCOPY    = $(CROSS)objcopy
+ALLOC_SYMS = malloc calloc realloc free strdup strndup aligned_alloc posix_memalign fopen getline
+GUARD      := $(BUILD)/guard
+GUARD_OBJ  := $(LIB_OBJ:$(BUILD)/%=$(GUARD)/%)
+GUARD_LIB  := $(GUARD)/libclika.a
+GUARD_TESTS := $(TEST_SRC:tests/%.c=$(GUARD)/tests/%)
+
+$(GUARD)/%.o: $(BUILD)/%.o
+	@mkdir -p $(dir $@)
+	$(OBJCOPY) $(foreach s,$(ALLOC_SYMS),--redefine-sym $(s)=clk_guard_$(s)) $< $@
+$(GUARD_LIB): $(GUARD_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+$(GUARD)/alloc_guard.o: tests/alloc_guard.c
+	@mkdir -p $(dir $@)
+	$(XCC) $(CFLAGS) -c -o $@ $<
+$(GUARD)/tests/%: tests/%.c $(GUARD_LIB) $(GUARD)/alloc_guard.o tests/test.h
+	@mkdir -p $(dir $@)
+	$(XCC) $(CFLAGS) -Itests -o $@ $< $(GUARD)/alloc_guard.o $(GUARD_LIB) $(LDFLAGS) $(LDLIBS)
+$(GUARD)/clika: $(MAIN_OBJ) $(GUARD_LIB) $(GUARD)/alloc_guard.o
+	$(XCC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+check-alloc: $(LIB_OBJ) $(GUARD_TESTS) $(GUARD)/clika
+	@bad=0; for o in $(LIB_OBJ); do \
+	    u=$$($(NM) -u $$o | awk '{print $$NF}' | sed 's/@.*//' | grep -xE '$(subst $(space),|,$(ALLOC_SYMS))' | tr '\n' ' '); \
+	    if [ -n "$$u" ]; then echo "check-alloc: $$o references $$u"; bad=1; fi; \
+	done; \
+	if [ $$bad -ne 0 ]; then echo "check-alloc: FAIL (src/ and port/ must not allocate)"; exit 1; fi; \
+	echo "check-alloc: nm: no object of src/ or port/ (main.o aside) references $(ALLOC_SYMS)"
+	@CLK_BIN=$(GUARD)/clika sh tests/run.sh "$(RUN)" $(GUARD_TESTS)
+
+.PHONY: fuzz check-alloc
+# ============================ end (gguf branch) ================================
+
 echo:
 	@echo "CC=$(XCC) TARGET=$(TARGET) ARCH=$(ARCH) PORT=$(PORT) STATIC=$(STATIC) THREADS=$(THREADS) BUILD=$(BUILD)"
 	@echo "CFLAGS=$(CFLAGS)"

@@ -829,13 +829,12 @@ clk_status clk_gguf_w_i16(clk_gguf_writer *w, const char *key, int16_t v)
 }
 clk_status clk_gguf_w_u32(clk_gguf_writer *w, const char *key, uint32_t v)
 {
-    if (!strcmp(key, "general.alignment")) {
-        if (v == 0 || (v & (v - 1)) != 0)
-            return clk_fail(w->e, CLK_E_ARG, "gguf writer: general.alignment %lu is not a power of two",
-                            (unsigned long)v);
-        if (w->stage == 1) w->alignment = v;
-    }
-    return w_scalar(w, key, CLK_GGUF_U32, v);
+    int is_align = !strcmp(key, "general.alignment");
+    if (is_align && (v == 0 || (v & (v - 1)) != 0))
+        return clk_fail(w->e, CLK_E_ARG, "gguf writer: general.alignment %lu is not a power of two", (unsigned long)v);
+    CLK_TRY(w_scalar(w, key, CLK_GGUF_U32, v));
+    if (is_align) w->alignment = v; /* w_scalar succeeded: we are before the tensor infos */
+    return CLK_OK;
 }
 clk_status clk_gguf_w_i32(clk_gguf_writer *w, const char *key, int32_t v)
 {

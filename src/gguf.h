@@ -271,7 +271,10 @@ clk_status clk_gguf_w_tensor_info(clk_gguf_writer *w, const char *name, uint32_t
 /* Bytes of the current tensor (any number of calls; the first one writes
  * the padding before the data section). */
 clk_status clk_gguf_w_data(clk_gguf_writer *w, const void *p, uint64_t n);
-/* The current tensor is complete: exactly nbytes were written for it.
+/* The current tensor is complete: exactly nbytes were written for it
+ * (nbytes as clk_gguf_tensor_bytes gives for its info: the writer keeps no
+ * per-tensor table, so it checks each tensor against the size stated here
+ * and the sum of all of them against the infos, in clk_gguf_w_finish).
  * Writes the padding to the next multiple of the alignment. */
 clk_status clk_gguf_w_tensor_end(clk_gguf_writer *w, uint64_t nbytes);
 /* clk_gguf_w_data + clk_gguf_w_tensor_end. */

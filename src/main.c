@@ -202,6 +202,8 @@ typedef struct model_file {
 /* The model struct holds CLK_MAX_LAYERS layers (~300 KB): static storage. */
 static clk_model the_model;
 
+static void *startup_block; /* the raw pointer, for model_close */
+
 static void *acquire_block(uint64_t bytes, const char *what)
 {
     unsigned char *raw;
@@ -213,8 +215,9 @@ static void *acquire_block(uint64_t bytes, const char *what)
                  (unsigned long long)bytes, what);
         die(&e);
     }
+    startup_block = raw;
     pad = (CLK_ALIGN - ((uintptr_t)raw & (CLK_ALIGN - 1))) & (CLK_ALIGN - 1);
-    return raw + pad; /* never freed: the process ends with the command */
+    return raw + pad;
 }
 
 static const char *human(uint64_t b, char *buf, size_t cap)
@@ -314,6 +317,13 @@ static void model_open(model_file *f, const char *path, int no_mmap, clk_plan *p
 bad:
     clk_fail_wrap(&e, "%s: ", path);
     die(&e);
+}
+
+static void model_close(model_file *f)
+{
+    if (f->map.mapped) clk_sys_unmap(&f->map);
+    free(startup_block);
+    startup_block = NULL;
 }
 
 /* ------------------------------------------------------------ JSON text */
@@ -532,7 +542,7 @@ static int cmd_info(int argc, char **argv)
         if (have_model) fprintf(f, ",\"weight_bytes\":%llu", (unsigned long long)m->weight_bytes);
         fprintf(f, ",\"build\":");
         json_str(f, clk_port_build(), strlen(clk_port_build()));
-        fprintf(f, ",\"plan\":{\"ctx\":%d,\"batch\":%d,\"threads\":%d,\"logit_rows\":%d,\"mapped\":%llu,\"lines\":{",
+        fprintf(f, ",\"plan\":{\"n_ctx\":%d,\"n_batch\":%d,\"n_threads\":%d,\"n_out\":%d,\"mapped\":%llu,\"lines\":{",
                 ro.n_ctx, ro.n_batch, ro.n_threads, ro.n_out, (unsigned long long)plan.mapped);
         for (i = 0; i < plan.n; i++) {
             fprintf(f, "%s", i ? "," : "");
@@ -541,6 +551,7 @@ static int cmd_info(int argc, char **argv)
         }
         fprintf(f, "},\"arena_total\":%llu,\"total\":%llu}}\n", (unsigned long long)plan.total,
                 (unsigned long long)(plan.total + plan.mapped));
+        model_close(&mf);
         return 0;
     }
 
@@ -619,6 +630,7 @@ static int cmd_info(int argc, char **argv)
         if (!have_hp) fprintf(f, "(no hyper-parameters: only the index is planned)\n");
         plan_print(f, &plan, have_hp ? &ro : NULL);
     }
+    model_close(&mf);
     return 0;
 }
 

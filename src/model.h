@@ -15,6 +15,24 @@
  * typed view. Shapes use ggml's order: ne[0] is the row length, so a
  * PyTorch W[out][in] is ne = {in, out}: `out` rows of `in` values.
  *
+ * What clk_model_load guarantees to the forward pass:
+ *   - every matrix has exactly the shape the hyper-parameters give (per
+ *     layer: n_head[il], n_head_kv[il], n_ff[il]) and a type with
+ *     clk_type(t)->compute set; every vector (norms, biases, rope_freqs)
+ *     is F32 - converters and llama-quantize always write them so;
+ *   - optional tensors are NULL-data when absent: q/k/v biases (on any
+ *     arch, as llama.cpp's create_tensor_qkv), attn_output.bias (llama),
+ *     output.weight (then output == tok_embd, tied_output = 1; gemma2 is
+ *     always tied), rope_freqs (llama);
+ *   - no tensor of the file is left unused (else an error naming it);
+ *   - widths are bounded by CLK_MAX_DIM, layers by CLK_MAX_LAYERS, so plan
+ *     arithmetic cannot overflow;
+ *   - RoPE: global layers use (rope_base, rope_freq_scale), sliding-window
+ *     layers (swa_layer[il]) use (rope_base_swa, rope_freq_scale_swa); both
+ *     pairs are always filled, equal where the arch has no local layers.
+ * Fused attn_qkv, MoE and the optional llama FFN / qwen2 output biases are
+ * not supported (a file with them fails with the tensor's name).
+ *
  * Usage:
  *     clk_model m;
  *     clk_model_load(&m, &gguf, &err);   // after clk_gguf_parse
@@ -80,7 +98,8 @@ typedef struct clk_hparams {
     int tied_output;      /* 1 if logits use token_embd (no output.weight)          */
     int sandwich_norms;   /* gemma2/3: post_attention_norm and post_ffw_norm        */
     int qk_norm;          /* qwen3, gemma3: per-head RMSNorm of q and k before RoPE */
-    int qkv_bias;         /* qwen2: q/k/v biases present                            */
+    int qkv_bias;         /* q/k/v biases: hparams says 1 for qwen2; after load, 1
+                             if any layer has one (check each tensor's data)        */
     int geglu;            /* gemma: GELU(gate) * up; else SiLU(gate) * up           */
 } clk_hparams;
 
