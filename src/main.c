@@ -16,6 +16,7 @@
 #include "gguf.h"
 #include "model.h"
 #include "forward.h"
+#include "tokenizer.h"
 #include "score.h"  /* clika score (issue 2) */
 #include "report.h" /* clika score (issue 2) */
 
@@ -762,6 +763,140 @@ static int cmd_score(int argc, char **argv)
     return 0;
 }
 
+/* ============================================= `tokenize` (tok branch, issue 4)
+ *
+ * clika tokenize MODEL.gguf [--special] [--no-bos] (TEXT | --file PATH) [--detok]
+ *
+ * The ids llama.cpp's llama-tokenize prints for the same flags: BOS when the
+ * vocabulary adds one (unless --no-bos), control tokens such as
+ * <|im_start|> matched only with --special. Memory: the start-up block of
+ * model_open, then one run arena: tokenizer tables and scratch for exactly
+ * this text, the text itself (--file), the ids and the decoded text.
+ */
+
+static void help_tokenize(void)
+{
+    printf("usage: %s tokenize MODEL.gguf [--special] [--no-bos] (TEXT | --file PATH) [--detok]\n"
+           "\n"
+           "Tokenizes TEXT (or the bytes of PATH, verbatim) with the model's vocabulary,\n"
+           "exactly as llama.cpp does, and prints the token ids on one line separated by\n"
+           "spaces. Works with vocabulary-only GGUF files too.\n"
+           "\n"
+           "  --special      match control tokens written in the text (<|im_start|>,\n"
+           "                 <start_of_turn>, ...) and show them when decoding; without\n"
+           "                 it they are tokenized as plain text\n"
+           "  --no-bos       do not add the BOS token the vocabulary asks for\n"
+           "  --file PATH    read the text from PATH instead of the command line\n"
+           "  --detok        print the decoded text of the ids (and a newline) instead of\n"
+           "                 the ids: llama_detokenize without removing BOS/EOS\n"
+           "  --no-mmap      read the model file into memory instead of mapping it\n",
+           prog);
+}
+
+static int cmd_tokenize(int argc, char **argv)
+{
+    const char *o_special = NULL, *o_nobos = NULL, *o_file = NULL, *o_detok = NULL, *o_nomap = NULL;
+    const opt opts[] = {{"--special", NULL, 0, &o_special}, {"--no-bos", NULL, 0, &o_nobos},
+                        {"--file", "-f", 1, &o_file},       {"--detok", NULL, 0, &o_detok},
+                        {"--no-mmap", NULL, 0, &o_nomap},   {NULL, NULL, 0, NULL}};
+    static const char *const LINE_TEXT = "tokenize: text", *const LINE_IDS = "tokenize: token ids",
+                             *const LINE_DETOK = "tokenize: decoded text";
+    const char *pos[2] = {NULL, NULL};
+    model_file mf;
+    clk_plan plan, run;
+    clk_arena a;
+    clk_err e;
+    clk_tok tok;
+    const char *text;
+    char *dec = NULL;
+    int32_t *ids;
+    size_t len, n, i, cap_ids, cap_dec = 0;
+    int npos;
+
+    npos = parse_opts("tokenize", argc, argv, opts, pos, 2, help_tokenize);
+    if (npos < 1) usage_error("tokenize", "%s", "expected MODEL.gguf and a TEXT (or --file PATH)");
+    if ((npos == 2) == (o_file != NULL))
+        usage_error("tokenize", "%s", o_file ? "give either TEXT or --file PATH, not both" : "expected a TEXT or --file PATH");
+
+    if (o_file) {
+        uint64_t size;
+        int is_dir = 0;
+        if (clk_sys_stat(o_file, &size, &is_dir) != 0 || is_dir) {
+            clk_fail(&e, CLK_E_IO, "cannot read text file '%s'%s", o_file, is_dir ? ": it is a directory" : "");
+            die(&e);
+        }
+        if (size > CLK_MAX_TOK_TEXT) {
+            clk_fail(&e, CLK_E_LIMIT, "text file '%s' has %llu bytes, more than CLK_MAX_TOK_TEXT (%u)", o_file,
+                     (unsigned long long)size, (unsigned)CLK_MAX_TOK_TEXT);
+            die(&e);
+        }
+        len = (size_t)size;
+        text = NULL;
+    } else {
+        text = pos[1];
+        len = strlen(text);
+    }
+
+    clk_plan_init(&plan);
+    model_open(&mf, pos[0], o_nomap != NULL, &plan, 0);
+
+    clk_plan_init(&run);
+    if (clk_tok_plan(&mf.g, len, &run, &e) != CLK_OK) {
+        clk_fail_wrap(&e, "%s: ", pos[0]);
+        die(&e);
+    }
+    cap_ids = clk_tok_max_tokens(len);
+    if (o_file) clk_plan_add(&run, LINE_TEXT, len + 1);
+    clk_plan_add(&run, LINE_IDS, cap_ids * sizeof(int32_t));
+    if (o_detok) {
+        cap_dec = 3 * len + 1024; /* pieces of our own ids: at most 3 bytes per text byte (U+FFFD) + BOS/EOS */
+        clk_plan_add(&run, LINE_DETOK, cap_dec);
+    }
+    if (clk_plan_check(&run, &e) != CLK_OK) die(&e);
+    clk_arena_init(&a, acquire_block(run.total, "tokenizer arena"), (size_t)run.total);
+
+    if (clk_tok_init(&tok, &mf.g, len, &a, &e) != CLK_OK) {
+        clk_fail_wrap(&e, "%s: ", pos[0]);
+        die(&e);
+    }
+    if (o_file) {
+        void *buf;
+        clk_map m;
+        clk_oserr os;
+        if (clk_arena_alloc(&a, len + 1, LINE_TEXT, &buf, &e) != CLK_OK) die(&e);
+        if (clk_sys_read(o_file, buf, len, &m, &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            die(&e);
+        }
+        if (m.size != len) {
+            clk_fail(&e, CLK_E_IO, "'%s' changed while it was read (%llu bytes, expected %zu)", o_file,
+                     (unsigned long long)m.size, len);
+            die(&e);
+        }
+        text = (const char *)buf;
+    }
+    if (clk_arena_alloc(&a, cap_ids * sizeof(int32_t), LINE_IDS, (void **)&ids, &e) != CLK_OK) die(&e);
+    if (clk_tok_encode(&tok, text, len, tok.add_bos && !o_nobos, o_special != NULL, ids, cap_ids, &n, &e) != CLK_OK) {
+        clk_fail_wrap(&e, "%s: ", o_file ? o_file : "TEXT");
+        die(&e);
+    }
+    if (o_detok) {
+        size_t dl;
+        if (clk_arena_alloc(&a, cap_dec, LINE_DETOK, (void **)&dec, &e) != CLK_OK) die(&e);
+        if (clk_tok_decode(&tok, ids, n, o_special ? CLK_TOK_DEC_SPECIAL : 0, dec, cap_dec, &dl, &e) != CLK_OK) die(&e);
+        fwrite(dec, 1, dl, stdout);
+        fputc('\n', stdout);
+    } else {
+        for (i = 0; i < n; i++) printf(i ? " %ld" : "%ld", (long)ids[i]);
+        printf("\n");
+    }
+    if (fflush(stdout) != 0) {
+        clk_fail(&e, CLK_E_IO, "writing to standard output failed");
+        die(&e);
+    }
+    return 0;
+}
+
 /* ====================================================== top-level help */
 
 static void help_main(void)
@@ -777,6 +912,7 @@ static void help_main(void)
            "  help                 this text\n"
            "  version              the version and how this binary was built\n"
            "  info MODEL.gguf      describe a model file and the memory a run needs\n"
+           "  tokenize MODEL.gguf TEXT  token ids of TEXT, as llama.cpp gives them\n"
            "\n"
            "'%s COMMAND --help' describes each command.\n",
            prog, prog);
@@ -798,6 +934,7 @@ typedef struct command {
 static const command commands[] = {
     {"version", cmd_version},
     {"info", cmd_info},
+    {"tokenize", cmd_tokenize},
     {"score", cmd_score}, /* issue 2 */
     {NULL, NULL},
 };

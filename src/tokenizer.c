@@ -183,23 +183,30 @@ static uint32_t pow2_cap(uint64_t n)
 
 static const unsigned char *tok_bytes(const clk_tok *t, int32_t id) { return t->text_base + t->tok[id].off; }
 
-static int32_t vocab_find(const clk_tok *t, const unsigned char *p, size_t n)
+/* Id of the token whose text is a[0..an) followed by b[0..bn), or -1. */
+static int32_t vocab_find2(const clk_tok *t, const unsigned char *a, size_t an, const unsigned char *b, size_t bn)
 {
-    uint32_t i = hash_text(p, n) & t->vocab_mask;
+    uint32_t h = fold(fnv_more(fnv_more(FNV_OFF, a, an), b, bn)), i = h & t->vocab_mask;
     for (;;) {
-        uint32_t v = t->vocab_hash[i];
-        if (v == 0) return -1;
-        if (t->tok[v - 1].len == n && !memcmp(tok_bytes(t, (int32_t)v - 1), p, n)) return (int32_t)v - 1;
+        const clk_tok_slot *sl = &t->vocab_hash[i];
+        if (sl->id1 == 0) return -1;
+        if (sl->hash == h) {
+            int32_t id = (int32_t)sl->id1 - 1;
+            const unsigned char *x = tok_bytes(t, id);
+            if (t->tok[id].len == an + bn && !memcmp(x, a, an) && !memcmp(x + an, b, bn)) return id;
+        }
         i = (i + 1) & t->vocab_mask;
     }
 }
+
+static int32_t vocab_find(const clk_tok *t, const unsigned char *p, size_t n) { return vocab_find2(t, p, n, p, 0); }
 
 int32_t clk_tok_find(const clk_tok *t, const char *text, size_t len)
 {
     return vocab_find(t, (const unsigned char *)text, len);
 }
 
-/* Rank of the merge (l[0..ln), l[ln..ln+rn)), or -1. */
+/* Rank of the merge (l[0..ln), l[ln..ln+rn)) by texts, or -1. */
 static int32_t merge_find(const clk_tok *t, const unsigned char *l, size_t ln, size_t rn)
 {
     uint32_t i = hash_pair(l, ln, l + ln, rn) & t->merge_mask;
@@ -211,6 +218,24 @@ static int32_t merge_find(const clk_tok *t, const unsigned char *l, size_t ln, s
         if (m->llen == ln && m->rlen == rn && !memcmp(t->merge_base + m->off, l, ln) &&
             !memcmp(t->merge_base + m->off + ln + 1, l + ln, rn))
             return (int32_t)v - 1;
+        i = (i + 1) & t->merge_mask;
+    }
+}
+
+static uint32_t hash_ids(uint32_t a, uint32_t b)
+{
+    uint64_t h = ((uint64_t)a << 32 | b) * 0x9E3779B97F4A7C15ull;
+    return (uint32_t)(h >> 32) ^ (uint32_t)h;
+}
+
+/* The merge of tokens (a, b) by ids, or NULL. */
+static const clk_tok_pair *pair_find(const clk_tok *t, uint32_t a, uint32_t b)
+{
+    uint32_t i = hash_ids(a, b) & t->merge_mask;
+    for (;;) {
+        const clk_tok_pair *q = &t->merge_pair[i];
+        if (q->rank1 == 0) return NULL;
+        if (q->left == a && q->right == b) return q;
         i = (i + 1) & t->merge_mask;
     }
 }
@@ -480,6 +505,8 @@ typedef struct sym {
     int32_t prev, next;
     uint32_t key;        /* of the pair (this, next): BPE rank, SPM ~score order */
     int32_t hpos;        /* position in the heap, -1 if the pair is not there */
+    int32_t id;          /* BPE by ids: the symbol's token, -1 if it is none */
+    int32_t mid;         /* BPE by ids: the token of the pair (this, next) */
 } sym;
 
 #define SEEN_BYTES (32 + 8192)
@@ -498,9 +525,11 @@ static uint64_t scratch_need(int kind, uint64_t n)
 static int table_sizes(const clk_tok_vocab *v, uint64_t sz[5])
 {
     sz[0] = v->n_tokens * sizeof(clk_tok_token);
-    sz[1] = (uint64_t)pow2_cap(v->n_tokens) * 4;
+    sz[1] = (uint64_t)pow2_cap(v->n_tokens) * sizeof(clk_tok_slot);
     sz[2] = v->n_merges * sizeof(clk_tok_merge);
-    sz[3] = v->kind == CLK_TOK_BPE ? (uint64_t)pow2_cap(v->n_merges) * 4 : 0;
+    /* one region for either merge table: id pairs at load <= 3/4, or, as
+     * u32 ranks, four times as many slots */
+    sz[3] = v->kind == CLK_TOK_BPE ? (uint64_t)pow2_cap((2 * v->n_merges + 2) / 3) * sizeof(clk_tok_pair) : 0;
     sz[4] = v->n_tokens * 4;
     return 5;
 }
@@ -874,16 +903,14 @@ clk_status clk_tok_init_vocab(clk_tok *t, const clk_tok_vocab *v, size_t max_tex
         if (sz[k]) CLK_TRY(clk_arena_alloc(a, (size_t)sz[k], LINE_TABLES, &mem[k], e));
     }
     t->tok = (clk_tok_token *)mem[0];
-    t->vocab_hash = (uint32_t *)mem[1];
-    t->vocab_mask = (uint32_t)(sz[1] / 4 - 1);
+    t->vocab_hash = (clk_tok_slot *)mem[1];
+    t->vocab_mask = (uint32_t)(sz[1] / sizeof(clk_tok_slot) - 1);
     t->merge = (clk_tok_merge *)mem[2];
-    t->merge_hash = (uint32_t *)mem[3];
-    t->merge_mask = sz[3] ? (uint32_t)(sz[3] / 4 - 1) : 0;
     t->special = (int32_t *)mem[4];
     t->scratch_bytes = (size_t)scratch_need(v->kind, max_text_bytes);
     CLK_TRY(clk_arena_alloc(a, t->scratch_bytes, LINE_SCRATCH, (void **)&t->scratch, e));
     memset(t->vocab_hash, 0, (size_t)sz[1]);
-    if (t->merge_hash) memset(t->merge_hash, 0, (size_t)sz[3]);
+    if (sz[3]) memset(mem[3], 0, (size_t)sz[3]);
 
     /* tokens: text spans, scores, attributes, and text -> id */
     it = v->tokens;
@@ -906,9 +933,9 @@ clk_status clk_tok_init_vocab(clk_tok *t, const clk_tok_vocab *v, size_t max_tex
         tk->attr = v->types ? type_attr((int32_t)clk_rd32(v->types + 4 * i)) : CLK_TOKATTR_NORMAL;
         if (n == 0) continue; /* llama.cpp renames empty tokens "[EMPTY_<id>]": never produced here */
         {
-            uint32_t h = hash_text(it - n, (size_t)n) & t->vocab_mask;
-            while (t->vocab_hash[h]) {
-                uint32_t o = t->vocab_hash[h] - 1;
+            uint32_t hv = hash_text(it - n, (size_t)n), h = hv & t->vocab_mask;
+            while (t->vocab_hash[h].id1) {
+                uint32_t o = t->vocab_hash[h].id1 - 1;
                 if (t->tok[o].len == n && !memcmp(tok_bytes(t, (int32_t)o), it - n, (size_t)n))
                     return clk_fail(e, CLK_E_DATA,
                                     "tokenizer.ggml.tokens: token %llu has the same text as token %u ('%.*s'); "
@@ -916,14 +943,16 @@ clk_status clk_tok_init_vocab(clk_tok *t, const clk_tok_vocab *v, size_t max_tex
                                     (unsigned long long)i, o, (int)(n > 40 ? 40 : n), (const char *)(it - n));
                 h = (h + 1) & t->vocab_mask;
             }
-            t->vocab_hash[h] = (uint32_t)i + 1;
+            t->vocab_hash[h].id1 = (uint32_t)i + 1;
+            t->vocab_hash[h].hash = hv;
         }
     }
 
-    /* merges: "left right", split at the first space after the first byte;
-     * a pair listed twice keeps its first rank */
+    /* merges: "left right", split at the first space after the first byte
+     * (no space, or nothing after it: a pair that never matches) */
     it = v->merges;
     end = v->merges ? v->merges + v->merges_bytes : NULL;
+    t->merge_by_id = 1;
     for (i = 0; i < v->n_merges; i++) {
         clk_tok_merge *m = &t->merge[i];
         uint64_t n, sp;
@@ -935,23 +964,44 @@ clk_status clk_tok_init_vocab(clk_tok *t, const clk_tok_vocab *v, size_t max_tex
         it += 8 + n;
         m->off = (uint32_t)(s - v->merges);
         m->llen = m->rlen = 0;
+        m->left = m->right = m->result = -1;
         for (sp = 1; sp < n && s[sp] != ' '; sp++) {}
-        if (sp >= n) continue; /* no separator: llama.cpp stores an empty pair that never matches */
+        if (sp + 1 >= n) continue;
         m->llen = (uint32_t)sp;
         m->rlen = (uint32_t)(n - sp - 1);
-        if (m->rlen == 0) continue; /* "x " : the right part is empty, never matches a symbol */
-        {
-            uint32_t h = hash_pair(s, m->llen, s + sp + 1, m->rlen) & t->merge_mask;
-            int dup = 0;
-            while (t->merge_hash[h]) {
+        /* keyed by ids only if both parts and the result are tokens */
+        m->left = vocab_find(t, s, m->llen);
+        m->right = vocab_find(t, s + sp + 1, m->rlen);
+        m->result = vocab_find2(t, s, m->llen, s + sp + 1, m->rlen);
+        if (m->left < 0 || m->right < 0 || m->result < 0) t->merge_by_id = 0;
+    }
+    if (sz[3]) {
+        uint64_t slots = sz[3] / (t->merge_by_id ? sizeof(clk_tok_pair) : 4);
+        t->merge_mask = (uint32_t)(slots - 1);
+        if (t->merge_by_id) t->merge_pair = (clk_tok_pair *)mem[3];
+        else t->merge_hash = (uint32_t *)mem[3];
+    }
+    for (i = 0; i < v->n_merges; i++) { /* a pair listed twice keeps its first rank */
+        const clk_tok_merge *m = &t->merge[i];
+        const unsigned char *s = t->merge_base + m->off, *r = s + m->llen + 1;
+        uint32_t h;
+        if (m->rlen == 0) continue;
+        if (t->merge_by_id) {
+            uint32_t la = (uint32_t)m->left, rb = (uint32_t)m->right;
+            for (h = hash_ids(la, rb) & t->merge_mask; t->merge_pair[h].rank1; h = (h + 1) & t->merge_mask)
+                if (t->merge_pair[h].left == la && t->merge_pair[h].right == rb) break;
+            if (t->merge_pair[h].rank1) continue;
+            t->merge_pair[h].left = la;
+            t->merge_pair[h].right = rb;
+            t->merge_pair[h].rank1 = (uint32_t)i + 1;
+            t->merge_pair[h].result = (uint32_t)m->result;
+        } else {
+            for (h = hash_pair(s, m->llen, r, m->rlen) & t->merge_mask; t->merge_hash[h]; h = (h + 1) & t->merge_mask) {
                 const clk_tok_merge *o = &t->merge[t->merge_hash[h] - 1];
-                if (o->llen == m->llen && o->rlen == m->rlen && !memcmp(t->merge_base + o->off, s, n)) {
-                    dup = 1;
+                if (o->llen == m->llen && o->rlen == m->rlen && !memcmp(t->merge_base + o->off, s, m->llen + 1 + m->rlen))
                     break;
-                }
-                h = (h + 1) & t->merge_mask;
             }
-            if (!dup) t->merge_hash[h] = (uint32_t)i + 1;
+            if (!t->merge_hash[h]) t->merge_hash[h] = (uint32_t)i + 1;
         }
     }
 
@@ -1008,6 +1058,11 @@ clk_status clk_tok_init_vocab(clk_tok *t, const clk_tok_vocab *v, size_t max_tex
             t->byte_tok[k] = vocab_find(t, (const unsigned char *)name, 6);
         }
         if (t->byte_tok[k] < 0) t->byte_tok[k] = vocab_find(t, &b, 1);
+        t->char_tok[k] = -1;
+        if (t->kind == CLK_TOK_BPE) {
+            unsigned char u[4];
+            t->char_tok[k] = vocab_find(t, u, lax_encode(gpt2_byte_cp(b), u));
+        }
     }
     return CLK_OK;
 }
@@ -1256,6 +1311,17 @@ static void bpe_pair(const clk_tok *t, heap *q, const unsigned char *buf, int32_
         h_remove(q, L);
         return;
     }
+    if (t->merge_by_id) {
+        const clk_tok_pair *m = q->s[L].id >= 0 && q->s[R].id >= 0
+                                    ? pair_find(t, (uint32_t)q->s[L].id, (uint32_t)q->s[R].id) : NULL;
+        if (!m) {
+            h_remove(q, L);
+            return;
+        }
+        q->s[L].mid = (int32_t)m->result;
+        h_set(q, L, m->rank1 - 1);
+        return;
+    }
     r = merge_find(t, buf + q->s[L].off, q->s[L].n, q->s[R].n);
     if (r < 0) h_remove(q, L);
     else h_set(q, L, (uint32_t)r);
@@ -1265,44 +1331,46 @@ static void bpe_pair(const clk_tok *t, heap *q, const unsigned char *buf, int32_
 static clk_status bpe_word(const clk_tok *t, carve c, const uint32_t *cp, size_t ncp, emit *o)
 {
     unsigned char *enc;
-    size_t n = 0, i, ns = 0, off, u = 0;
+    size_t n = 0, i, ns = 0, u = 0;
     heap q;
     int32_t id;
     /* u = UTF-8 bytes of the pre-token = its symbols; at most 3 per byte of
      * the original text (an invalid byte became U+FFFD) */
     for (i = 0; i < ncp; i++) u += cp[i] < 0x80 ? 1 : cp[i] < 0x800 ? 2 : cp[i] < 0x10000 ? 3 : 4;
     enc = (unsigned char *)take(&c, 2 * u + 8);
-    for (i = 0; i < ncp; i++) {
-        unsigned char b8[4];
-        size_t k, m = lax_encode(cp[i], b8);
-        for (k = 0; k < m; k++) n += lax_encode(gpt2_byte_cp(b8[k]), enc + n);
-    }
-    if (t->ignore_merges && (id = vocab_find(t, enc, n)) >= 0) return put(o, id);
-
     q.s = (sym *)take(&c, (u + 1) * sizeof(sym));
     q.h = (int32_t *)take(&c, (u + 1) * 4);
     q.n = 0;
-    for (off = 0; off < n; ns++) {
-        size_t l = lead_len(enc[off]);
-        if (l > n - off) l = n - off;
-        q.s[ns].off = (uint32_t)off;
-        q.s[ns].n = (uint32_t)l;
-        q.s[ns].prev = (int32_t)ns - 1;
-        q.s[ns].next = off + l == n ? -1 : (int32_t)ns + 1;
-        q.s[ns].hpos = -1;
-        off += l;
+    /* every UTF-8 byte becomes one GPT-2 character: one symbol */
+    for (i = 0; i < ncp; i++) {
+        unsigned char b8[4];
+        size_t k, m = lax_encode(cp[i], b8);
+        for (k = 0; k < m; k++, ns++) {
+            q.s[ns].off = (uint32_t)n;
+            q.s[ns].n = (uint32_t)lax_encode(gpt2_byte_cp(b8[k]), enc + n);
+            q.s[ns].prev = (int32_t)ns - 1;
+            q.s[ns].next = (int32_t)ns + 1;
+            q.s[ns].hpos = -1;
+            q.s[ns].id = t->char_tok[b8[k]];
+            n += q.s[ns].n;
+        }
     }
+    if (ns == 0) return CLK_OK;
+    q.s[ns - 1].next = -1;
+    if (t->ignore_merges && (id = vocab_find(t, enc, n)) >= 0) return put(o, id);
+
     for (i = 0; i + 1 < ns; i++) bpe_pair(t, &q, enc, (int32_t)i);
     while (q.n > 0) {
         int32_t L = q.h[0];
         h_remove(&q, L);
         merge_right(&q, L);
+        q.s[L].id = q.s[L].mid;
         bpe_pair(t, &q, enc, q.s[L].prev);
         bpe_pair(t, &q, enc, L);
     }
     for (i = 0; i < ns; i++) {
         if (q.s[i].n == 0) continue;
-        id = vocab_find(t, enc + q.s[i].off, q.s[i].n);
+        id = t->merge_by_id ? q.s[i].id : vocab_find(t, enc + q.s[i].off, q.s[i].n);
         if (id >= 0) {
             CLK_TRY(put(o, id));
         } else { /* llama.cpp: each byte as a 1-byte token, dropped if there is none */
@@ -1316,33 +1384,80 @@ static clk_status bpe_word(const clk_tok *t, carve c, const uint32_t *cp, size_t
     return CLK_OK;
 }
 
-static clk_status bpe_fragment(const clk_tok *t, carve c, const unsigned char *src, size_t len, size_t at, emit *o)
+static clk_status pretokenize(const clk_tok *t, carve *c, const unsigned char *src, size_t len, size_t at,
+                              uint32_t **cp_out, size_t *ncp_out, uint32_t **cuts, size_t *n_cut, clk_err *e)
 {
-    uint32_t *cp = (uint32_t *)take(&c, 4 * len + 4);
+    uint32_t *cp = (uint32_t *)take(c, 4 * len + 4);
     uint32_t *cut[2];
-    size_t ncp = 0, i = 0, n_cut, k, s;
+    size_t ncp = 0, i = 0, n = 0, k;
     const pre_def *d = &pre_defs[t->pre];
     int cur = 0;
-    cut[0] = (uint32_t *)take(&c, 4 * (len + 1));
-    cut[1] = (uint32_t *)take(&c, 4 * (len + 1));
+    cut[0] = (uint32_t *)take(c, 4 * (len + 1));
+    cut[1] = (uint32_t *)take(c, 4 * (len + 1));
     while (i < len) {
         size_t m = lax_decode(src + i, len - i, &cp[ncp]);
         if (cp[ncp] > 0x10FFFF)
-            return clk_fail(o->e, CLK_E_FORMAT,
+            return clk_fail(e, CLK_E_FORMAT,
                             "tokenizer: invalid UTF-8 at byte %zu of the text: a 4-byte sequence encodes U+%lX, "
                             "beyond U+10FFFF (llama.cpp aborts on this input)",
                             at + i, (unsigned long)cp[ncp]);
         ncp++;
         i += m;
     }
-    if (ncp == 0) return CLK_OK;
-    cut[0][0] = (uint32_t)ncp;
-    n_cut = 1;
-    for (k = 0; k < 4 && d->stage[k] != ST_END; k++) {
-        n_cut = run_stage(d->stage[k], cp, cut[cur], n_cut, cut[!cur]);
-        cur = !cur;
+    if (ncp > 0) {
+        cut[0][0] = (uint32_t)ncp;
+        n = 1;
+        for (k = 0; k < 4 && d->stage[k] != ST_END; k++) {
+            n = run_stage(d->stage[k], cp, cut[cur], n, cut[!cur]);
+            cur = !cur;
+        }
     }
-    for (k = 0, s = 0; k < n_cut; s += cut[cur][k], k++) CLK_TRY(bpe_word(t, c, cp + s, cut[cur][k], o));
+    *cp_out = cp;
+    *ncp_out = ncp;
+    *cuts = cut[cur];
+    *n_cut = n;
+    return CLK_OK;
+}
+
+static clk_status bpe_fragment(const clk_tok *t, carve c, const unsigned char *src, size_t len, size_t at, emit *o)
+{
+    uint32_t *cp, *cut;
+    size_t ncp, n_cut, k, s;
+    CLK_TRY(pretokenize(t, &c, src, len, at, &cp, &ncp, &cut, &n_cut, o->e));
+    for (k = 0, s = 0; k < n_cut; s += cut[k], k++) CLK_TRY(bpe_word(t, c, cp + s, cut[k], o));
+    return CLK_OK;
+}
+
+clk_status clk_tok_split(clk_tok *t, const char *text, size_t len, uint32_t *out, size_t cap, size_t *n, clk_err *e)
+{
+    const unsigned char *src = (const unsigned char *)text;
+    carve c;
+    uint32_t *cp, *cut;
+    size_t ncp, n_cut, k, i = 0;
+    *n = 0;
+    if (len > t->max_text)
+        return clk_fail(e, CLK_E_LIMIT, "tokenizer: a text of %zu bytes is longer than the %zu bytes planned", len,
+                        t->max_text);
+    if (t->kind == CLK_TOK_SPM) { /* SentencePiece has no pre-tokenizer: one piece */
+        if (len == 0) return CLK_OK;
+        if (cap < 1) return clk_fail(e, CLK_E_LIMIT, "tokenizer: the output buffer of %zu pieces is full", cap);
+        out[0] = (uint32_t)len;
+        *n = 1;
+        return CLK_OK;
+    }
+    c.p = t->scratch;
+    c.end = t->scratch + t->scratch_bytes;
+    CLK_TRY(pretokenize(t, &c, src, len, 0, &cp, &ncp, &cut, &n_cut, e));
+    if (n_cut > cap) return clk_fail(e, CLK_E_LIMIT, "tokenizer: the output buffer of %zu pieces is full", cap);
+    for (k = 0; k < n_cut; k++) { /* code points -> bytes of the original text */
+        size_t b = i, m;
+        for (m = 0; m < cut[k]; m++) {
+            uint32_t dummy;
+            i += lax_decode(src + i, len - i, &dummy);
+        }
+        out[k] = (uint32_t)(i - b);
+    }
+    *n = n_cut;
     return CLK_OK;
 }
 

@@ -119,12 +119,30 @@ typedef struct clk_tok_token {
     uint32_t attr;   /* CLK_TOKATTR_* bits                      */
 } clk_tok_token;
 
-/* One BPE merge: "left right" at merge_base + off; rank = its index. */
+/* One BPE merge: "left right" at merge_base + off; rank = its index. The
+ * ids of the parts and of the result while the table is built (-1: none). */
 typedef struct clk_tok_merge {
     uint32_t off;
     uint32_t llen;
     uint32_t rlen;
+    int32_t left, right, result;
 } clk_tok_merge;
+
+/* A slot of the text -> id table: id + 1 (0 = empty) and the text's hash,
+ * compared first so that most probes never touch the token's text. */
+typedef struct clk_tok_slot {
+    uint32_t id1;
+    uint32_t hash;
+} clk_tok_slot;
+
+/* A slot of the merge table keyed by token ids (left, right), used when
+ * every merge's parts and result are tokens of the vocabulary (true of
+ * real vocabularies): rank + 1 (0 = empty) and the id of the merged token. */
+typedef struct clk_tok_pair {
+    uint32_t left, right;
+    uint32_t rank1;
+    uint32_t result;
+} clk_tok_pair;
 
 typedef struct clk_tok {
     int kind;                    /* CLK_TOK_SPM / CLK_TOK_BPE                            */
@@ -136,10 +154,13 @@ typedef struct clk_tok {
     const uint8_t *merge_base;   /* the merges string array in the file                  */
     clk_tok_token *tok;          /* [n_vocab]                                            */
     clk_tok_merge *merge;        /* [n_merges]                                           */
-    uint32_t *vocab_hash;        /* [vocab_mask + 1] id + 1, 0 = empty (open addressing) */
+    clk_tok_slot *vocab_hash;    /* [vocab_mask + 1] open addressing, linear probing     */
     uint32_t vocab_mask;
-    uint32_t *merge_hash;        /* [merge_mask + 1] rank + 1, 0 = empty                 */
+    int merge_by_id;             /* 1: merge_pair is used, else merge_hash (one region)  */
+    clk_tok_pair *merge_pair;    /* [merge_mask + 1] (left id, right id) -> rank, result */
+    uint32_t *merge_hash;        /* [merge_mask + 1] rank + 1 keyed by the two texts     */
     uint32_t merge_mask;
+    int32_t char_tok[256];       /* BPE: id of the GPT-2 character of each byte, or -1    */
     int32_t *special;            /* [n_special] ids of CONTROL/USER_DEFINED/UNKNOWN tokens,
                                     longest text first (ties: lower id first)            */
     int32_t n_special;
@@ -183,6 +204,12 @@ size_t clk_tok_max_tokens(size_t len);
  * CONTROL tokens in the text. Writes *n ids to out[0..cap). */
 clk_status clk_tok_encode(clk_tok *t, const char *text, size_t len, int add_special, int parse_special,
                           int32_t *out, size_t cap, size_t *n, clk_err *e);
+
+/* The pre-tokenizer alone, for inspection and tests: the byte lengths of
+ * the pieces a BPE vocabulary cuts text[0..len) into before merging (no
+ * special-token partition; an SPM vocabulary gives one piece). */
+clk_status clk_tok_split(clk_tok *t, const char *text, size_t len, uint32_t *out, size_t cap, size_t *n,
+                         clk_err *e);
 
 /* The text of one token as stored in the vocabulary (▁ / Ġ not undone). */
 clk_str clk_tok_text(const clk_tok *t, int32_t id);
