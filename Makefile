@@ -163,8 +163,7 @@ test: $(TESTS) $(BUILD)/clika
 FUZZ_SECONDS = 60
 FUZZ_CC      = clang
 FUZZ_DIR     = build/fuzz
-FUZZ_SRC     = tests/fuzz_gguf.c src/gguf.c src/model.c src/forward.c src/arena.c src/common.c \
-               port/ref.c port/sys_posix.c
+FUZZ_SRC     = tests/fuzz_gguf.c $(LIB_SRC) port/ref.c port/sys_posix.c
 $(FUZZ_DIR)/fuzz_gguf: $(FUZZ_SRC) $(wildcard src/*.h) port/port.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \

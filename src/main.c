@@ -231,15 +231,15 @@ static const char *human(uint64_t b, char *buf, size_t cap)
     return buf;
 }
 
-static void plan_print(FILE *f, const clk_plan *p, const clk_run_opts *o)
+static void plan_print(FILE *f, const clk_plan *p, const clk_run_opts *o, uint64_t max_text)
 {
     char hb[32];
     int i;
     if (o)
-        fprintf(f, "memory plan (ctx %d, batch %d, threads %d, logit rows %d):\n", o->n_ctx, o->n_batch,
-                o->n_threads, o->n_out);
+        fprintf(f, "memory plan (ctx %d, batch %d, threads %d, logit rows %d, texts up to %llu bytes):\n", o->n_ctx,
+                o->n_batch, o->n_threads, o->n_out, (unsigned long long)max_text);
     else
-        fprintf(f, "memory plan:\n");
+        fprintf(f, "memory plan (texts up to %llu bytes):\n", (unsigned long long)max_text);
     if (p->mapped)
         fprintf(f, "  %-40s %12llu  %s\n", "model file (mapped, outside the arena)", (unsigned long long)p->mapped,
                 human(p->mapped, hb, sizeof hb));
@@ -252,7 +252,7 @@ static void plan_print(FILE *f, const clk_plan *p, const clk_run_opts *o)
 }
 
 /* --mem-limit: refuse, showing the plan, when arena + mapped exceeds it. */
-static void check_mem_limit(const clk_plan *p, uint64_t limit, const clk_run_opts *o)
+static void check_mem_limit(const clk_plan *p, uint64_t limit, const clk_run_opts *o, uint64_t max_text)
 {
     clk_err e;
     if (clk_plan_check(p, &e) != CLK_OK) die(&e);
@@ -261,7 +261,7 @@ static void check_mem_limit(const clk_plan *p, uint64_t limit, const clk_run_opt
         fprintf(stderr, "%s: the memory plan needs %llu bytes (arena %llu + mapped file %llu), more than --mem-limit %llu\n",
                 prog, (unsigned long long)(p->total + p->mapped), (unsigned long long)p->total,
                 (unsigned long long)p->mapped, (unsigned long long)limit);
-        plan_print(stderr, p, o);
+        plan_print(stderr, p, o, max_text);
         exit(2);
     }
 }
@@ -297,7 +297,7 @@ static void model_open(model_file *f, const char *path, int no_mmap, clk_plan *p
         clk_plan_add(plan, "model file (read into the arena)", f->size);
     }
     clk_gguf_plan(&f->h, plan);
-    check_mem_limit(plan, mem_limit, NULL);
+    check_mem_limit(plan, mem_limit, NULL, 0);
     f->startup_bytes = plan->total;
     clk_arena_init(&f->startup, acquire_block(plan->total, "start-up block"), (size_t)plan->total);
     if (!f->map.data) {
@@ -359,11 +359,23 @@ static void json_str(FILE *f, const char *p, uint64_t n)
     fputc('"', f);
 }
 
-/* Text form of a string from the file: control bytes shown as '?'. */
+/* Text form of a string from the file: control characters (C0, DEL, C1)
+ * and invalid UTF-8 shown as '?', so a hostile name cannot drive the
+ * terminal. */
 static void text_str(FILE *f, const char *p, uint64_t n)
 {
-    uint64_t i;
-    for (i = 0; i < n; i++) fputc((unsigned char)p[i] < 0x20 ? '?' : p[i], f);
+    uint64_t i = 0;
+    while (i < n) {
+        uint32_t cp;
+        int k = clk_utf8_decode((const unsigned char *)p + i, (size_t)(n - i), &cp);
+        if (k <= 0 || cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) {
+            fputc('?', f);
+            i++;
+        } else {
+            fwrite(p + i, 1, (size_t)k, f);
+            i += (uint64_t)k;
+        }
+    }
 }
 
 static int get_string(const clk_gguf *g, const char *key, clk_str *s)
@@ -393,13 +405,13 @@ static void layers_print(FILE *f, const int *v, int n)
 static void help_info(void)
 {
     printf("usage: %s info MODEL.gguf [--ctx N] [--batch B] [--threads T] [--json]\n"
-           "                 [--mem-limit BYTES] [--no-mmap]\n"
+           "                 [--mem-limit BYTES] [--max-text BYTES] [--no-mmap]\n"
            "\n"
            "Describes a GGUF file without running it: architecture, name, hyper-parameters,\n"
            "tokenizer, tensor count per type, parameter count, file size, and the memory\n"
            "plan line by line for the run options given: the KV cache, activations,\n"
-           "attention and logit buffers a run would take, with their total. Weights stay\n"
-           "in the mapped file, outside the arena.\n"
+           "attention and logit buffers and tokenizer tables a run would take, with\n"
+           "their total. Weights stay in the mapped file, outside the arena.\n"
            "\n"
            "  --ctx N          positions the KV cache holds (default 2048)\n"
            "  --batch B        tokens evaluated per step (default 512)\n"
@@ -407,6 +419,8 @@ static void help_info(void)
            "  --json           one JSON object instead of text\n"
            "  --mem-limit B    exit with status 2, printing the plan, if the plan needs more\n"
            "                   than B bytes (arena + mapped file; suffixes K, M, G)\n"
+           "  --max-text B     longest text tokenized at once, for the tokenizer's\n"
+           "                   scratch line (default 64K)\n"
            "  --no-mmap        read the file into the arena instead of mapping it\n",
            prog);
 }
@@ -414,10 +428,11 @@ static void help_info(void)
 static int cmd_info(int argc, char **argv)
 {
     const char *o_ctx = NULL, *o_batch = NULL, *o_threads = NULL, *o_json = NULL, *o_limit = NULL, *o_nomap = NULL;
+    const char *o_text = NULL;
     const opt opts[] = {{"--ctx", NULL, 1, &o_ctx},         {"--batch", NULL, 1, &o_batch},
                         {"--threads", "-t", 1, &o_threads}, {"--json", NULL, 0, &o_json},
                         {"--mem-limit", NULL, 1, &o_limit}, {"--no-mmap", NULL, 0, &o_nomap},
-                        {NULL, NULL, 0, NULL}};
+                        {"--max-text", NULL, 1, &o_text},   {NULL, NULL, 0, NULL}};
     const char *pos[1] = {NULL};
     model_file mf;
     clk_plan plan;
@@ -425,10 +440,10 @@ static int cmd_info(int argc, char **argv)
     clk_err e;
     clk_model *m = &the_model;
     clk_hparams *hp = &m->hp;
-    uint64_t limit = 0, n_params = 0, tensor_bytes = 0;
+    uint64_t limit = 0, n_params = 0, tensor_bytes = 0, max_text = 64 * 1024;
     uint64_t type_count[CLK_T_COUNT];
     int have_hp = 0, have_model = 0, json, i;
-    char why[CLK_ERR_LEN] = "";
+    char why[CLK_ERR_LEN] = "", tok_why[CLK_ERR_LEN] = "";
     clk_str name = {NULL, 0}, arch = {NULL, 0}, tok_model = {NULL, 0}, tok_pre = {NULL, 0};
     const clk_gguf_kv *tokens, *merges;
     uint64_t i64;
@@ -440,6 +455,8 @@ static int cmd_info(int argc, char **argv)
     ro.n_threads = (int)opt_int("info", "--threads", o_threads, 1, CLK_MAX_THREADS, ro.n_threads);
     json = o_json != NULL;
     if (o_limit && clk_parse_bytes(o_limit, &limit, &e) != CLK_OK) usage_error("info", "--mem-limit: %s", e.msg);
+    if (o_text && (clk_parse_bytes(o_text, &max_text, &e) != CLK_OK || max_text < 1))
+        usage_error("info", "--max-text: %s", o_text);
 
     clk_plan_init(&plan);
     model_open(&mf, pos[0], o_nomap != NULL, &plan, limit);
@@ -463,9 +480,12 @@ static int cmd_info(int argc, char **argv)
                  ro.n_threads);
         die(&e);
     }
-    /* tokenizer tables: clk_tok_plan (src/tokenizer.h, branch tok) adds its
-     * line here once the tokenizer stage is merged. */
-    check_mem_limit(&plan, limit, &ro);
+    /* the tokenizer's tables and its scratch for texts of up to --max-text bytes */
+    if (clk_gguf_find(&mf.g, "tokenizer.ggml.model") && clk_tok_plan(&mf.g, (size_t)max_text, &plan, &e) != CLK_OK) {
+        if (e.status == CLK_E_LIMIT) die(&e); /* --max-text too large */
+        snprintf(tok_why, sizeof tok_why, "%s", e.msg);
+    }
+    check_mem_limit(&plan, limit, &ro, max_text);
 
     for (i = 0; i < CLK_T_COUNT; i++) type_count[i] = 0;
     for (i64 = 0; i64 < mf.g.n_tensors; i64++) {
@@ -530,8 +550,13 @@ static int cmd_info(int argc, char **argv)
         if (tok_model.p) json_str(f, tok_model.p, tok_model.n); else fprintf(f, "null");
         fprintf(f, ",\"pre\":");
         if (tok_pre.p) json_str(f, tok_pre.p, tok_pre.n); else fprintf(f, "null");
-        fprintf(f, ",\"n_tokens\":%llu,\"n_merges\":%llu}", tokens ? (unsigned long long)tokens->arr_n : 0ull,
+        fprintf(f, ",\"n_tokens\":%llu,\"n_merges\":%llu", tokens ? (unsigned long long)tokens->arr_n : 0ull,
                 merges ? (unsigned long long)merges->arr_n : 0ull);
+        if (tok_why[0]) {
+            fprintf(f, ",\"error\":");
+            json_str(f, tok_why, strlen(tok_why));
+        }
+        fprintf(f, "}");
         fprintf(f, ",\"tensor_types\":{");
         first = 1;
         for (i = 0; i < CLK_T_COUNT; i++)
@@ -544,8 +569,10 @@ static int cmd_info(int argc, char **argv)
         if (have_model) fprintf(f, ",\"weight_bytes\":%llu", (unsigned long long)m->weight_bytes);
         fprintf(f, ",\"build\":");
         json_str(f, clk_port_build(), strlen(clk_port_build()));
-        fprintf(f, ",\"plan\":{\"n_ctx\":%d,\"n_batch\":%d,\"n_threads\":%d,\"n_out\":%d,\"mapped\":%llu,\"lines\":{",
-                ro.n_ctx, ro.n_batch, ro.n_threads, ro.n_out, (unsigned long long)plan.mapped);
+        fprintf(f, ",\"plan\":{\"n_ctx\":%d,\"n_batch\":%d,\"n_threads\":%d,\"n_out\":%d,\"max_text\":%llu,"
+                   "\"mapped\":%llu,\"lines\":{",
+                ro.n_ctx, ro.n_batch, ro.n_threads, ro.n_out, (unsigned long long)max_text,
+                (unsigned long long)plan.mapped);
         for (i = 0; i < plan.n; i++) {
             fprintf(f, "%s", i ? "," : "");
             json_str(f, plan.line[i].name, strlen(plan.line[i].name));
@@ -616,6 +643,7 @@ static int cmd_info(int argc, char **argv)
         if (tok_pre.p) text_str(f, tok_pre.p, tok_pre.n); else fprintf(f, "(none)");
         fprintf(f, ", %llu tokens, %llu merges\n", tokens ? (unsigned long long)tokens->arr_n : 0ull,
                 merges ? (unsigned long long)merges->arr_n : 0ull);
+        if (tok_why[0]) fprintf(f, "                (cannot tokenize: %s)\n", tok_why);
         fprintf(f, "tensor types    ");
         {
             int first = 1;
@@ -630,7 +658,7 @@ static int cmd_info(int argc, char **argv)
         fprintf(f, "tensor bytes    %llu (%s)\n", (unsigned long long)tensor_bytes, human(tensor_bytes, hb, sizeof hb));
         fprintf(f, "build           %s\n", clk_port_build());
         if (!have_hp) fprintf(f, "(no hyper-parameters: only the index is planned)\n");
-        plan_print(f, &plan, have_hp ? &ro : NULL);
+        plan_print(f, &plan, have_hp ? &ro : NULL, max_text);
     }
     model_close(&mf);
     return 0;
@@ -1021,7 +1049,7 @@ static int cmd_quantize(int argc, char **argv)
     /* run arena: the quantize lines and the thread pool */
     if (clk_quant_plan_gguf(&mf.g, &qo, &plan, &e) != CLK_OK) die(&e);
     if (n_threads > 1) clk_plan_add(&plan, "thread pool", clk_pool_bytes(n_threads));
-    check_mem_limit(&plan, limit, NULL);
+    check_mem_limit(&plan, limit, NULL, 0);
     {
         clk_plan run = plan;
         run.total = plan.total - mf.startup_bytes;

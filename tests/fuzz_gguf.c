@@ -1,8 +1,9 @@
 /*
  * fuzz_gguf.c - libFuzzer entry point for the GGUF reader and everything
  * that reads a parsed file: peek, parse, every lookup and typed getter,
- * string-array walks, the hyper-parameters, weight binding and the memory
- * plan. Built by `make fuzz` with clang -fsanitize=fuzzer,address,undefined;
+ * string-array walks, the hyper-parameters, weight binding, the memory
+ * plan, and the tokenizer built from the file's vocabulary (init, then a
+ * short fixed text encoded and decoded). Built by `make fuzz` with clang -fsanitize=fuzzer,address,undefined;
  * any crash, sanitizer report or failed invariant below stops the run.
  *
  * Invariants checked on every input that parses:
@@ -16,6 +17,7 @@
 #include "gguf.h"
 #include "model.h"
 #include "forward.h"
+#include "tokenizer.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +99,29 @@ static void exercise(const clk_gguf *g)
     }
 }
 
+/* The tokenizer of the file, if it has one, on a short text. */
+static void tokenize(const clk_gguf *g)
+{
+    static const char text[] = "Hello, world! 123 caf\xc3\xa9 \xe4\xb8\xad\xe6\x96\x87 <s> \xff";
+    clk_plan p;
+    clk_err e;
+    clk_arena a;
+    clk_tok t;
+    void *raw;
+    int32_t ids[256];
+    char out[1024];
+    size_t n, len;
+    clk_plan_init(&p);
+    if (clk_tok_plan(g, 64, &p, &e) != CLK_OK || clk_plan_check(&p, &e) != CLK_OK) return;
+    raw = arena_for(p.total, &a);
+    if (clk_tok_init(&t, g, 64, &a, &e) == CLK_OK) {
+        if (a.used != p.total) abort(); /* the tokenizer's plan is exact */
+        if (clk_tok_encode(&t, text, sizeof text - 1, 1, 1, ids, sizeof ids / sizeof ids[0], &n, &e) == CLK_OK)
+            (void)clk_tok_decode(&t, ids, n, 0, out, sizeof out, &len, &e);
+    }
+    free(raw);
+}
+
 /* Copy every pair into a new (tensor-free) file; it must parse to the same pairs. */
 static void copy_pairs(const clk_gguf *g)
 {
@@ -151,6 +176,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (a.used != clk_plan_round(clk_gguf_index_bytes(&h))) abort(); /* the plan is exact */
         exercise(&g);
         copy_pairs(&g);
+        tokenize(&g);
     } else if (!e.msg[0]) {
         abort();
     }

@@ -308,6 +308,9 @@ static void check_model_row(const char *sh, const row *r)
             if (want) CHECK_MSG(json_num(js, clk_type(i)->name) == want, "%s: JSON count of %s", r->file, clk_type(i)->name);
         }
         CHECK(json_num(js, "mapped") == (double)r->bytes);
+        CHECK_MSG(json_num(js, "tokenizer tables") > 0 && json_num(js, "tokenizer scratch") > 0,
+                  "%s: no tokenizer lines in the plan", r->file);
+        CHECK(strstr(js, "\"tokenizer\":{") && !strstr(js, "\"error\":"));
     }
 #undef ROW_EQ
     clk_sys_unmap(&m);
@@ -912,6 +915,23 @@ static void test_info_errors(void)
     CHECK_EQ(run_cmd(cmd, out, sizeof out), 0);
     CHECK(strstr(out, "model file (read into the arena)") != NULL);
     CHECK(strstr(out, "mapped, outside") == NULL);
+    free(b);
+    /* a hostile name: terminal escapes, a C1 control, invalid UTF-8 - shown
+     * as '?' in text, escaped in JSON; valid UTF-8 kept */
+    fx_set_str(&the_file, "general.name", "ab\x1b[31mc\xc2\x9b\xff\xc3\xa9\"q");
+    b = fx_write(&the_file, &len);
+    fp = fopen(path, "wb");
+    if (fp) {
+        fwrite(b, 1, len, fp);
+        fclose(fp);
+    }
+    snprintf(cmd, sizeof cmd, "%s info '%s' 2>&1", clika_bin(), path);
+    CHECK_EQ(run_cmd(cmd, out, sizeof out), 0);
+    CHECK(strstr(out, "name            ab?[31mc???\xc3\xa9\"q\n") != NULL);
+    CHECK(strchr(out, 0x1b) == NULL);
+    snprintf(cmd, sizeof cmd, "%s info --json '%s' 2>&1", clika_bin(), path);
+    CHECK_EQ(run_cmd(cmd, out, sizeof out), 0);
+    CHECK(strstr(out, "\"name\":\"ab\\u001b[31mc\xc2\x9b\\ufffd\xc3\xa9\\\"q\"") != NULL);
     free(b);
     remove(path);
 }

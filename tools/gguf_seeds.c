@@ -31,6 +31,31 @@ static int save(const char *dir, const char *name, const fx_file *f)
 
 static fx_file f;
 
+/* GPT-2's byte -> printable character map: printable Latin-1 bytes stand
+ * for themselves, the other 68 bytes for U+0100.. in order. */
+static void byte_char(int b, char *out)
+{
+    int cp, n = 0, k;
+    if ((b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255)) {
+        cp = b;
+    } else {
+        for (k = 0; k < b; k++)
+            if (!((k >= 33 && k <= 126) || (k >= 161 && k <= 172) || (k >= 174 && k <= 255))) n++;
+        cp = 256 + n;
+    }
+    clk_utf8_encode((uint32_t)cp, (unsigned char *)out)[out] = 0;
+}
+
+static char bpe_text[260][8];
+static const char *bpe_tokens[264];
+static int32_t bpe_types[264];
+static const char *const bpe_merges[3] = {"\xc4\xa0 t", "h e", "\xc4\xa0t he"};
+
+static char spm_text[256][8];
+static const char *spm_tokens[3 + 256 + 8];
+static float spm_scores[3 + 256 + 8];
+static int32_t spm_types[3 + 256 + 8];
+
 int main(int argc, char **argv)
 {
     static const char *const archs[] = {"llama", "qwen2", "qwen3", "gemma2", "gemma3"};
@@ -91,6 +116,68 @@ int main(int argc, char **argv)
         fx_set_arr(&f, "a.f64", CLK_GGUF_F64, 2, f64s);
         fx_set_arr(&f, "a.u16", CLK_GGUF_U16, 3, u16s);
         bad |= save(argv[1], "types-v2.gguf", &f);
+    }
+    /* byte-level BPE: 256 byte characters, 3 merges and their results, an end token */
+    {
+        int b;
+        memset(&f, 0, sizeof f);
+        f.version = 3;
+        for (b = 0; b < 256; b++) {
+            byte_char(b, bpe_text[b]);
+            bpe_tokens[b] = bpe_text[b];
+            bpe_types[b] = 1;
+        }
+        bpe_tokens[256] = "\xc4\xa0t";
+        bpe_tokens[257] = "he";
+        bpe_tokens[258] = "\xc4\xa0the";
+        bpe_tokens[259] = "<|endoftext|>";
+        bpe_types[256] = bpe_types[257] = bpe_types[258] = 1;
+        bpe_types[259] = 3;
+        fx_set_str(&f, "general.architecture", "qwen2");
+        fx_set_str(&f, "tokenizer.ggml.model", "gpt2");
+        fx_set_str(&f, "tokenizer.ggml.pre", "qwen2");
+        fx_set_arr(&f, "tokenizer.ggml.tokens", CLK_GGUF_STRING, 260, bpe_tokens);
+        fx_set_arr(&f, "tokenizer.ggml.token_type", CLK_GGUF_I32, 260, bpe_types);
+        fx_set_arr(&f, "tokenizer.ggml.merges", CLK_GGUF_STRING, 3, bpe_merges);
+        fx_set_u32(&f, "tokenizer.ggml.bos_token_id", 259);
+        fx_set_u32(&f, "tokenizer.ggml.eos_token_id", 259);
+        bad |= save(argv[1], "vocab-bpe.gguf", &f);
+    }
+    /* SPM with scores, token types and all 256 byte tokens */
+    {
+        static const char *const pieces[8] = {"\xe2\x96\x81", "\xe2\x96\x81H", "ello", "\xe2\x96\x81w", "orld", "1", "2", "3"};
+        int k;
+        memset(&f, 0, sizeof f);
+        f.version = 3;
+        spm_tokens[0] = "<unk>";
+        spm_tokens[1] = "<s>";
+        spm_tokens[2] = "</s>";
+        spm_types[0] = 2;
+        spm_types[1] = spm_types[2] = 3;
+        for (k = 0; k < 256; k++) { /* byte fallback tokens <0x00>..<0xFF> */
+            snprintf(spm_text[k], sizeof spm_text[k], "<0x%02X>", k);
+            spm_tokens[3 + k] = spm_text[k];
+            spm_types[3 + k] = 6;
+        }
+        for (k = 0; k < 8; k++) {
+            spm_tokens[259 + k] = pieces[k];
+            spm_types[259 + k] = 1;
+        }
+        for (k = 0; k < 267; k++) spm_scores[k] = -(float)k;
+        fx_set_str(&f, "general.architecture", "llama");
+        fx_set_str(&f, "tokenizer.ggml.model", "llama");
+        fx_set_arr(&f, "tokenizer.ggml.tokens", CLK_GGUF_STRING, 267, spm_tokens);
+        fx_set_arr(&f, "tokenizer.ggml.scores", CLK_GGUF_F32, 267, spm_scores);
+        fx_set_arr(&f, "tokenizer.ggml.token_type", CLK_GGUF_I32, 267, spm_types);
+        fx_set_u32(&f, "tokenizer.ggml.bos_token_id", 1);
+        fx_set_u32(&f, "tokenizer.ggml.eos_token_id", 2);
+        fx_set_u32(&f, "tokenizer.ggml.unknown_token_id", 0);
+        {
+            fx_kv *kb = fx_kv_slot(&f, "tokenizer.ggml.add_bos_token");
+            kb->type = CLK_GGUF_BOOL;
+            kb->u = 1;
+        }
+        bad |= save(argv[1], "vocab-spm.gguf", &f);
     }
     /* a nested array: [[1, 2], [3]] (u8), written as raw bytes */
     {
