@@ -210,6 +210,21 @@ check-alloc: $(LIB_OBJ) $(GUARD_TESTS) $(GUARD)/clika
 .PHONY: fuzz check-alloc
 # ============================ end (gguf branch) ================================
 
+# ======================= tokenizer fuzzing (tok branch) ========================
+# make fuzz also runs tests/fuzz_tokenizer.c (texts on hand-built vocabularies,
+# and whole GGUF inputs) for FUZZ_SECONDS, before the GGUF reader's run.
+$(FUZZ_DIR)/fuzz_tokenizer: tests/fuzz_tokenizer.c tests/tok_vocab.h $(LIB_SRC) port/ref.c port/sys_posix.c $(wildcard src/*.h) port/port.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    -Isrc -Iport -Itests -pthread -o $@ tests/fuzz_tokenizer.c $(LIB_SRC) port/ref.c port/sys_posix.c -lm
+fuzz-tokenizer: $(FUZZ_DIR)/fuzz_tokenizer
+	mkdir -p $(FUZZ_DIR)/corpus-tok
+	$(FUZZ_DIR)/fuzz_tokenizer -max_total_time=$(FUZZ_SECONDS) -timeout=10 -max_len=4096 \
+	    -dict=tests/fuzz_tokenizer.dict -artifact_prefix=$(FUZZ_DIR)/tok- -print_final_stats=1 $(FUZZ_DIR)/corpus-tok
+fuzz: fuzz-tokenizer
+.PHONY: fuzz-tokenizer
+# ================================ end (tok branch) =============================
+
 echo:
 	@echo "CC=$(XCC) TARGET=$(TARGET) ARCH=$(ARCH) PORT=$(PORT) STATIC=$(STATIC) THREADS=$(THREADS) BUILD=$(BUILD)"
 	@echo "CFLAGS=$(CFLAGS)"

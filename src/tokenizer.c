@@ -147,6 +147,18 @@ static int gpt2_cp_byte(uint32_t cp)
     return -1;
 }
 
+/* A file's string for an error message: at most 40 bytes, control bytes
+ * and bytes >= 0x7F as '?' (a hostile file must not drive the terminal). */
+static const char *shown(const void *p, uint64_t n, char out[48])
+{
+    const unsigned char *b = (const unsigned char *)p;
+    size_t i, k = n > 40 ? 40 : (size_t)n;
+    for (i = 0; i < k; i++) out[i] = (char)(b[i] < 0x20 || b[i] >= 0x7F ? '?' : b[i]);
+    if (n > 40) out[k - 3] = out[k - 2] = out[k - 1] = '.';
+    out[k] = 0;
+    return out;
+}
+
 /* ================================================================ hashing */
 
 /* FNV-1a over bytes, 64-bit, folded. Streaming: hashing a then b equals
@@ -602,6 +614,7 @@ clk_status clk_tok_vocab_from_gguf(clk_tok_vocab *v, const clk_gguf *g, clk_err 
 {
     clk_str model;
     const clk_gguf_kv *kv;
+    char sb[48];
     memset(v, 0, sizeof *v);
     v->bos = v->eos = v->eot = v->eom = v->unk = v->sep = v->pad = v->mask = -1;
     v->fim_pre = v->fim_suf = v->fim_mid = v->fim_pad = v->fim_rep = v->fim_sep = -1;
@@ -614,9 +627,9 @@ clk_status clk_tok_vocab_from_gguf(clk_tok_vocab *v, const clk_gguf *g, clk_err 
     else if (clk_str_eq(model, "gpt2")) v->kind = CLK_TOK_BPE;
     else
         return clk_fail(e, CLK_E_UNSUPPORTED,
-                        "tokenizer.ggml.model '%.*s' is not supported: expected 'llama' (SentencePiece) or "
+                        "tokenizer.ggml.model '%s' is not supported: expected 'llama' (SentencePiece) or "
                         "'gpt2' (byte-level BPE)",
-                        (int)(model.n > 64 ? 64 : model.n), model.p);
+                        shown(model.p, model.n, sb));
     if (clk_gguf_find(g, "tokenizer.ggml.pre")) CLK_TRY(clk_gguf_get_str(g, "tokenizer.ggml.pre", &v->pre, e));
 
     if (!clk_gguf_find(g, "tokenizer.ggml.tokens"))
@@ -866,6 +879,7 @@ clk_status clk_tok_init_vocab(clk_tok *t, const clk_tok_vocab *v, size_t max_tex
     const uint8_t *it, *end;
     int k, pre = 0;
     int64_t fim[6];
+    char sb[48];
 
     memset(t, 0, sizeof *t);
     CLK_TRY(check_max_text(max_text_bytes, e));
@@ -880,9 +894,9 @@ clk_status clk_tok_init_vocab(clk_tok *t, const clk_tok_vocab *v, size_t max_tex
         pre = pre_lookup(v->pre);
         if (pre < 0)
             return clk_fail(e, CLK_E_UNSUPPORTED,
-                            "tokenizer.ggml.pre '%.*s' is not supported; supported: default, qwen2, qwen35, "
+                            "tokenizer.ggml.pre '%s' is not supported; supported: default, qwen2, qwen35, "
                             "llama-bpe (llama3), gpt-2, smollm, falcon and their aliases",
-                            (int)(v->pre.n > 64 ? 64 : v->pre.n), v->pre.p);
+                            shown(v->pre.p, v->pre.n, sb));
     }
     if (v->pre.p) {
         size_t n = v->pre.n < sizeof t->pre_name - 1 ? (size_t)v->pre.n : sizeof t->pre_name - 1;
@@ -938,9 +952,9 @@ clk_status clk_tok_init_vocab(clk_tok *t, const clk_tok_vocab *v, size_t max_tex
                 uint32_t o = t->vocab_hash[h].id1 - 1;
                 if (t->tok[o].len == n && !memcmp(tok_bytes(t, (int32_t)o), it - n, (size_t)n))
                     return clk_fail(e, CLK_E_DATA,
-                                    "tokenizer.ggml.tokens: token %llu has the same text as token %u ('%.*s'); "
+                                    "tokenizer.ggml.tokens: token %llu has the same text as token %u ('%s'); "
                                     "llama.cpp rejects such vocabularies too",
-                                    (unsigned long long)i, o, (int)(n > 40 ? 40 : n), (const char *)(it - n));
+                                    (unsigned long long)i, o, shown(it - n, n, sb));
                 h = (h + 1) & t->vocab_mask;
             }
             t->vocab_hash[h].id1 = (uint32_t)i + 1;

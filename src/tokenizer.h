@@ -84,7 +84,7 @@ enum {
 #endif
 
 /* Longest text one clk_tok_encode() call accepts (offsets are 32-bit and
- * the scratch grows about 150 bytes per byte of text). */
+ * the scratch grows about 160 bytes per byte of text). */
 #ifndef CLK_MAX_TOK_TEXT
 #define CLK_MAX_TOK_TEXT (64u << 20)
 #endif
@@ -164,8 +164,8 @@ typedef struct clk_tok {
     int32_t *special;            /* [n_special] ids of CONTROL/USER_DEFINED/UNKNOWN tokens,
                                     longest text first (ties: lower id first)            */
     int32_t n_special;
-    int32_t byte_tok[256];       /* SPM byte fallback: id of <0xXX> (or of the 1-byte
-                                    text), -1 if the vocabulary has neither              */
+    int32_t byte_tok[256];       /* byte fallback: SPM the id of <0xXX> (else of the
+                                    1-byte text), BPE the 1-byte text; -1 if none        */
     int32_t bos, eos, eot, eom, unk, pad; /* -1 = none                                  */
     int32_t eog[CLK_MAX_TOK_EOG];         /* end-of-generation ids, ascending            */
     int n_eog;
