@@ -13,7 +13,8 @@
  *   - with ../shared: the whole output file equals llama-quantize's, byte for
  *     byte: the shared llama-* files (10 types) and stories260k-q8_0 (made
  *     with ffn_down=f16), and, by SHA-256 of llama-quantize's output, the
- *     f16 models of qwen2/qwen3/gemma2/gemma3 and two re-quantizations;
+ *     f16 models of qwen2/qwen3/gemma2/gemma3, llama-bf16, and two
+ *     re-quantizations;
  *   - the command: exit codes, nothing written on failure or --dry-run.
  */
 #include "quant_util.h"
@@ -651,6 +652,8 @@ static void test_llama_cpp_goldens(void)
         {"gemma2-f16.gguf", "Q4_K_M", "56ba6d1249e3ac17d9def8fc0c336c3e940e0888ae9646ae2b73ba9c696da1a6", "gemma2-q4_k_m.gguf", 953760},
         {"gemma3-f16.gguf", "Q8_0", "921c60d62a18bb3b388d9db542ee8d239662008e9c4cc70e2eb78685d8935222", "gemma3-q8_0.gguf", 1496544},
         {"gemma3-f16.gguf", "Q4_K_M", "10b4eb01fb393ce36a1e0f74bcdab3e61cf008e3cb2a7021ea67ca055f714cc2", "gemma3-q4_k_m.gguf", 914016},
+        {"llama-bf16.gguf", "Q4_K_M", "a0d4849c27c9ef4a5a8da63d8c711664c3ca165db97728cb9367cc88976cc436", "llama-q4_k_m.gguf", 1096864},
+        {"llama-bf16.gguf", "F16", "f7350ead2e7e3d50c74766fbeb6894445cf41bc359d70d3d97241a996b8ad1c7", "llama-f16.gguf", 3436448},
         {"llama-q8_0.gguf", "Q4_K_M", "684275e4d667f72dad20c8c62fa8c6d849ec9f67aaf757c428b84108fb6beafb", "llama-q4_k_m.gguf", 1096864},
         {"qwen2-q8_0.gguf", "Q4_K_M", "72456c1345bc78aa7c68ac691c7032437be32b7453bc8af5f5fa5c8fcca988bf", "qwen2-q4_k_m.gguf", 957888},
     };
