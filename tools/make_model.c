@@ -592,14 +592,18 @@ static clk_status mm_read_file(const char *path, mm_texts *tx, clk_err *e)
     return CLK_OK;
 }
 
+/* Directory levels the corpus walk descends (a symbolic-link cycle stops here). */
+#define MM_MAX_DEPTH 16
+
 typedef struct mm_walk {
     const char *dir;
+    int depth;
     mm_texts *tx;
     clk_err *e;
     clk_status s;
 } mm_walk;
 
-static clk_status mm_read_path(const char *path, mm_texts *tx, clk_err *e);
+static clk_status mm_read_path(const char *path, int depth, mm_texts *tx, clk_err *e);
 
 static int mm_walk_entry(void *ctx, const char *name, int is_dir)
 {
@@ -611,20 +615,23 @@ static int mm_walk_entry(void *ctx, const char *name, int is_dir)
         w->s = clk_fail(w->e, CLK_E_LIMIT, "make_model: path '%s/%s' is longer than CLK_MAX_PATH", w->dir, name);
         return 1;
     }
-    w->s = mm_read_path(path, w->tx, w->e);
+    w->s = mm_read_path(path, w->depth + 1, w->tx, w->e);
     return w->s != CLK_OK;
 }
 
-static clk_status mm_read_path(const char *path, mm_texts *tx, clk_err *e)
+static clk_status mm_read_path(const char *path, int depth, mm_texts *tx, clk_err *e)
 {
     uint64_t size;
     int is_dir = 0;
     if (clk_sys_stat(path, &size, &is_dir) != 0) return clk_fail(e, CLK_E_IO, "make_model: cannot read '%s'", path);
+    if (is_dir && depth >= MM_MAX_DEPTH)
+        return clk_fail(e, CLK_E_LIMIT, "make_model: '%s' is more than %d directories deep", path, MM_MAX_DEPTH);
     if (is_dir) {
         char *names; /* each level of the walk keeps its own sorted listing */
         mm_walk w;
         clk_oserr os;
         w.dir = path;
+        w.depth = depth;
         w.tx = tx;
         w.e = e;
         w.s = CLK_OK;
@@ -718,7 +725,7 @@ static clk_status mm_bpe_learn(mm_bpe *b, const char *corpus, uint32_t target, c
     memset(b, 0, sizeof *b);
     memset(&tx, 0, sizeof tx);
     memset(&pt, 0, sizeof pt);
-    CLK_TRY(mm_read_path(corpus, &tx, e));
+    CLK_TRY(mm_read_path(corpus, 0, &tx, e));
     if (tx.s.n == 0) {
         free(tx.s.bytes);
         free(tx.s.off);
@@ -1370,7 +1377,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--seed")) {
             char *end;
             c.seed = strtoull(v, &end, 10);
-            if (!*v || *end) die_msg("--seed: expected a non-negative integer, found '%s'", v);
+            if (*v < '0' || *v > '9' || *end) die_msg("--seed: expected a non-negative integer, found '%s'", v);
         } else if (!strcmp(a, "--threads")) c.n_threads = (int)arg_int(a, v, 1, CLK_MAX_THREADS);
         else if (!strcmp(a, "--name")) c.name = v;
         else if (!strcmp(a, "--n-embd")) c.n_embd = (int)arg_int(a, v, 1, CLK_MAX_DIM);
