@@ -4,6 +4,8 @@
 #   make test                 build and run every test; ends with "N passed, M failed"
 #   make PORT=avx2            x86-64 with AVX2+FMA+F16C kernels
 #   make CROSS=aarch64-linux-gnu-      cross-compile (binary in build/<target>/)
+#   make default-model        build/models/default.gguf, the embedded default model
+#   make bench-models         Qwen2.5-0.5B-shaped random models in build/bench/
 #   make help                 every target and setting
 #
 # ====================== settings: override on the command line =====================
@@ -231,6 +233,31 @@ echo:
 help:
 	@sed -n '1,/^# =====.*settings/p' Makefile | sed '$$d'
 	@echo "Settings (current): CC=$(CC) CROSS=$(CROSS) PORT=$(PORT) STATIC=$(STATIC) THREADS=$(THREADS) SAN=$(SAN)"
+
+# ---------------------------------------- generated models (issue 5, branch quant)
+# Random-weight models written by tools/make_model (see the top of that file).
+#   make default-model   build/models/default.gguf: clika's embedded default model
+#                        (qwen2, vocabulary learned from fixtures/clika-mini, Q8_0)
+#   make bench-models    build/bench/qwen2.5-0.5b-{q8_0,q4_0,q4_k_m}.gguf: the
+#                        Qwen2.5-0.5B shape; tokenizer from BENCH_VOCAB when that
+#                        file exists, else learned from fixtures/clika-mini and
+#                        padded to Qwen's 151936 tokens (the same tensor shapes)
+MODEL_THREADS ?= 2
+BENCH_VOCAB   ?= ../shared/vocab/ggml-vocab-qwen2.gguf
+MAKE_MODEL    := $(BUILD)/tools/make_model
+DEFAULT_MODEL := build/models/default.gguf
+BENCH_MODELS  := $(foreach t,q8_0 q4_0 q4_k_m,build/bench/qwen2.5-0.5b-$(t).gguf)
+CORPUS        := $(wildcard fixtures/clika-mini/*/*.json* fixtures/clika-mini/*/*/*.json* fixtures/clika-mini/*/*/*/*.json*)
+.PHONY: default-model bench-models
+default-model: $(DEFAULT_MODEL)
+bench-models: $(BENCH_MODELS)
+$(DEFAULT_MODEL): $(MAKE_MODEL) $(CORPUS)
+	@mkdir -p $(dir $@)
+	$(RUN) $(MAKE_MODEL) --preset default --bpe-corpus fixtures/clika-mini --threads $(MODEL_THREADS) --out $@
+build/bench/qwen2.5-0.5b-%.gguf: $(MAKE_MODEL)
+	@mkdir -p $(dir $@)
+	$(RUN) $(MAKE_MODEL) --preset qwen2.5-0.5b $(if $(wildcard $(BENCH_VOCAB)),--vocab $(BENCH_VOCAB)) --type $* --threads $(MODEL_THREADS) --out $@
+# ------------------------------------------------ end of generated models
 
 clean:
 	rm -rf build clika

@@ -7,6 +7,8 @@
  *   common, arena, jsonl   base layer (no pipeline position)
  *   gguf                   model file bytes -> header, metadata, tensor index
  *   model                  tensor index -> hyper-parameters, bound weights, memory plan
+ *   quantize               a model file -> the same model in other tensor types (side
+ *                          branch for `clika quantize` and tools/make_model; issue 5)
  *   tokenizer              GGUF vocabulary -> text <-> token ids
  *   forward                tokens -> logits (through port/ kernels)
  *   eval                   CLiKA prompts -> live model answers and option scores

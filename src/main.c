@@ -19,6 +19,7 @@
 #include "tokenizer.h"
 #include "score.h"  /* clika score (issue 2) */
 #include "report.h" /* clika score (issue 2) */
+#include "quantize.h" /* clika quantize (issue 5) */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -1332,6 +1333,202 @@ static int cmd_tokenize(int argc, char **argv)
     return 0;
 }
 
+/* ================================== clika quantize (issue 5, branch quant) */
+
+static void help_quantize(void)
+{
+    printf("usage: %s quantize IN.gguf OUT.gguf TYPE [--threads N] [--pure]\n"
+           "                      [--tensor-type PATTERN=TYPE[,...]] [--dry-run] [-v]\n"
+           "                      [--mem-limit BYTES] [--no-mmap]\n"
+           "\n"
+           "Writes OUT.gguf with the weights of IN.gguf in TYPE: F32 F16 BF16 Q8_0 Q4_0\n"
+           "Q4_1 Q5_0 Q5_1 Q4_K_S Q4_K_M Q5_K_S Q5_K_M Q6_K (Q4_K and Q5_K mean the _M\n"
+           "mixes). Each tensor gets the type llama.cpp's llama-quantize gives it: norms\n"
+           "and other vectors stay as they are, the output matrix (token_embd when tied)\n"
+           "gets Q6_K (or Q8_0), the _M mixes raise attn_v and ffn_down of some layers to\n"
+           "Q6_K, and rows that fit no block fall back (Q4_K->Q5_0, Q5_K->Q5_1, Q6_K->Q8_0,\n"
+           "else F16). From an F32/F16/BF16 file the result is byte for byte the file\n"
+           "llama-quantize writes. A quantized input is dequantized first and quantized\n"
+           "again (llama-quantize needs --allow-requantize for that); tensors already in\n"
+           "their target type are copied. The metadata is copied; general.file_type and\n"
+           "general.quantization_version are set. OUT appears only when complete.\n"
+           "\n"
+           "  --threads N        threads converting rows (default 1; same bytes for any N)\n"
+           "  --pure             no mix: every weight in TYPE (fallbacks still apply)\n"
+           "  --tensor-type L    comma-separated PATTERN=TYPE: tensors whose name contains\n"
+           "                     PATTERN get TYPE (first match wins), e.g. ffn_down=f16\n"
+           "  --dry-run          print the type of every tensor and the sizes; write nothing\n"
+           "  -v, --verbose      one line per tensor while writing\n"
+           "  --mem-limit B      refuse if the plan needs more than B bytes (K, M, G)\n"
+           "  --no-mmap          read IN into memory instead of mapping it\n",
+           prog);
+}
+
+typedef struct quant_show {
+    int verbose;
+} quant_show;
+
+/* "[896, 4864]" */
+static const char *shape_str(const int64_t *ne, uint32_t n_dims, char *buf, size_t cap)
+{
+    size_t len = 0;
+    uint32_t d;
+    len += (size_t)snprintf(buf, cap, "[");
+    for (d = 0; d < n_dims && len < cap; d++)
+        len += (size_t)snprintf(buf + len, cap - len, "%s%lld", d ? ", " : "", (long long)ne[d]);
+    if (len < cap) snprintf(buf + len, cap - len, "]");
+    return buf;
+}
+
+static void quant_line(FILE *f, const clk_quant *q, uint32_t i)
+{
+    const clk_quant_pick *p = &q->pick[i];
+    const clk_quant_tensor *t = &q->t[p->src];
+    char shape[64], why[96];
+    fprintf(f, "[%4u/%4u] %-36.*s %-14s %-5s -> %-5s %s\n", i + 1, q->n_tensors, (int)t->name.n, t->name.p,
+            shape_str(t->ne, p->n_dims, shape, sizeof shape), clk_type(t->type)->name, clk_type(p->type)->name,
+            clk_quant_why(p->why, why, sizeof why));
+}
+
+static void quant_progress(void *ctx, const clk_quant *q, uint32_t i)
+{
+    if (((quant_show *)ctx)->verbose) quant_line(stderr, q, i);
+}
+
+/* "q4_K x13, q6_K x3, f32 x5" */
+static void quant_type_counts(FILE *f, const clk_quant *q)
+{
+    uint32_t count[CLK_T_COUNT] = {0}, i;
+    int t, first = 1;
+    for (i = 0; i < q->n_tensors; i++) count[q->pick[i].type]++;
+    for (t = 0; t < CLK_T_COUNT; t++)
+        if (count[t]) {
+            fprintf(f, "%s%s x%u", first ? "" : ", ", clk_type(t)->name, count[t]);
+            first = 0;
+        }
+}
+
+static int cmd_quantize(int argc, char **argv)
+{
+    const char *o_threads = NULL, *o_pure = NULL, *o_tt = NULL, *o_dry = NULL, *o_verbose = NULL, *o_limit = NULL,
+               *o_nomap = NULL;
+    const opt opts[] = {{"--threads", "-t", 1, &o_threads}, {"--pure", NULL, 0, &o_pure},
+                        {"--tensor-type", NULL, 1, &o_tt},  {"--dry-run", NULL, 0, &o_dry},
+                        {"--verbose", "-v", 0, &o_verbose}, {"--mem-limit", NULL, 1, &o_limit},
+                        {"--no-mmap", NULL, 0, &o_nomap},   {NULL, NULL, 0, NULL}};
+    const char *pos[3] = {NULL, NULL, NULL};
+    model_file mf;
+    clk_plan plan;
+    clk_arena arena;
+    clk_err e;
+    clk_oserr os;
+    clk_quant_opts qo;
+    clk_quant_model qm;
+    static clk_quant q;
+    clk_pool *pool = NULL;
+    quant_show show;
+    uint64_t limit = 0;
+    int ftype, n_threads;
+    double t0;
+    char hb[32], hb2[32];
+
+    if (parse_opts("quantize", argc, argv, opts, pos, 3, help_quantize) != 3)
+        usage_error("quantize", "%s", "expected IN.gguf OUT.gguf TYPE");
+    if (clk_quant_ftype_parse(pos[2], &ftype, &e) != CLK_OK) usage_error("quantize", "%s", e.msg);
+    n_threads = (int)opt_int("quantize", "--threads", o_threads, 1, CLK_MAX_THREADS, 1);
+    if (o_limit && clk_parse_bytes(o_limit, &limit, &e) != CLK_OK) usage_error("quantize", "--mem-limit: %s", e.msg);
+    clk_quant_opts_init(&qo, ftype);
+    qo.pure = o_pure != NULL;
+    qo.n_threads = n_threads;
+    if (o_tt && clk_quant_parse_overrides(&qo, o_tt, &e) != CLK_OK) usage_error("quantize", "%s", e.msg);
+    show.verbose = o_verbose != NULL;
+    t0 = clk_sys_seconds();
+
+    /* the input must be a model clika runs: then so is the output */
+    clk_plan_init(&plan);
+    model_open(&mf, pos[0], o_nomap != NULL, &plan, limit);
+    if (clk_model_load(&the_model, &mf.g, &e) != CLK_OK) {
+        clk_fail_wrap(&e, "%s: ", pos[0]);
+        die(&e);
+    }
+    clk_quant_model_from_hparams(&the_model.hp, &qm);
+
+    /* run arena: the quantize lines and the thread pool */
+    if (clk_quant_plan_gguf(&mf.g, &qo, &plan, &e) != CLK_OK) die(&e);
+    if (n_threads > 1) clk_plan_add(&plan, "thread pool", clk_pool_bytes(n_threads));
+    check_mem_limit(&plan, limit, NULL, 0);
+    {
+        clk_plan run = plan;
+        run.total = plan.total - mf.startup_bytes;
+        acquire(&arena, &run);
+    }
+    if (n_threads > 1) {
+        void *mem;
+        if (clk_arena_alloc(&arena, clk_pool_bytes(n_threads), "thread pool", &mem, &e) != CLK_OK) die(&e);
+        if (clk_pool_start(&pool, mem, n_threads, &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            die(&e);
+        }
+    }
+    if (clk_quant_init_gguf(&q, &mf.g, &qm, &qo, pool, &arena, &e) != CLK_OK) {
+        clk_fail_wrap(&e, "%s: ", pos[0]);
+        die(&e);
+    }
+
+    if (o_dry) {
+        uint32_t i;
+        for (i = 0; i < q.n_tensors; i++) quant_line(stdout, &q, i);
+        printf("%s -> %s: %s (%u tensors: ", pos[0], clk_quant_ftype_name(ftype), human(q.file_bytes, hb, sizeof hb),
+               q.n_tensors);
+        quant_type_counts(stdout, &q);
+        printf("; %u converted, %u fallbacks); nothing written (--dry-run)\n", q.n_converted, q.n_fallback);
+    } else {
+        clk_file f;
+        clk_out o;
+        if (clk_sys_create(&f, pos[1], &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            die(&e);
+        }
+        o = file_out(&f, &e);
+        if (clk_quant_write(&q, &o, quant_progress, &show, &e) != CLK_OK) {
+            clk_sys_abandon(&f);
+            clk_fail_wrap(&e, "%s: ", pos[0]);
+            die(&e);
+        }
+        if (clk_sys_commit(&f, &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            die(&e);
+        }
+        printf("%s: %s (%s) -> %s %s (%s, %.2f bits per weight) in %.2f s, %d thread%s\n", prog, pos[0],
+               human(q.bytes_in, hb, sizeof hb), pos[1], clk_quant_ftype_name(ftype), human(q.bytes_out, hb2, sizeof hb2),
+               q.n_elements ? (double)q.bytes_out * 8.0 / (double)q.n_elements : 0.0, clk_sys_seconds() - t0,
+               n_threads, n_threads == 1 ? "" : "s");
+        printf("  tensors: ");
+        quant_type_counts(stdout, &q);
+        printf(" (%u converted, %u copied, %u fell back)\n", q.n_converted, q.n_tensors - q.n_converted, q.n_fallback);
+    }
+    if (q.n_requant)
+        fprintf(stderr,
+                "%s: note: %u tensors were already quantized: they were dequantized and quantized again, which "
+                "adds the errors of both types\n",
+                prog, q.n_requant);
+    {
+        uint32_t i, n = 0;
+        for (i = 0; i < q.n_tensors; i++)
+            if (q.pick[i].why & CLK_QWHY_NOT_LLAMA) n++;
+        if (n)
+            fprintf(stderr,
+                    "%s: note: %u tensors have rows that fit no block of %s and are F16; llama-quantize refuses "
+                    "such a file unless told --tensor-type NAME=f16\n",
+                    prog, n, clk_quant_ftype_name(ftype));
+    }
+    if (pool) clk_pool_stop(pool);
+    free(arena_block);
+    arena_block = NULL;
+    model_close(&mf);
+    return 0;
+}
+
 /* ====================================================== top-level help */
 
 static void help_main(void)
@@ -1350,6 +1547,7 @@ static void help_main(void)
            "  tokenize MODEL.gguf TEXT  token ids of TEXT, as llama.cpp gives them\n"
            "  logits MODEL.gguf    the model's logits for a file of token ids\n"
            "  generate MODEL.gguf  continue a prompt greedily\n"
+           "  quantize IN OUT TYPE re-encode a model's weights (Q8_0, Q4_K_M, ...) as llama.cpp does\n"
            "\n"
            "'%s COMMAND --help' describes each command.\n",
            prog, prog);
@@ -1372,9 +1570,10 @@ static const command commands[] = {
     {"version", cmd_version},
     {"info", cmd_info},
     {"score", cmd_score}, /* issue 2 */
+    {"tokenize", cmd_tokenize},
     {"logits", cmd_logits},
     {"generate", cmd_generate},
-    {"tokenize", cmd_tokenize},
+    {"quantize", cmd_quantize}, /* issue 5 */
     {NULL, NULL},
 };
 
