@@ -9,7 +9,8 @@
 #   make help                 every target and setting
 #
 # ====================== settings: override on the command line =====================
-CC      = cc
+# CC: the compiler (make's default "cc"; "gcc" with CROSS set, as the cross
+# packages install <prefix>gcc only)
 CROSS   =
 # PORT: ref | avx2 | avx512 | neon | auto (auto: neon on ARM, ref elsewhere)
 PORT    = auto
@@ -29,7 +30,6 @@ EXTRA_LDFLAGS =
 
 # make's built-in CC is "cc"; a cross build wants the gcc of that prefix.
 ifeq ($(origin CC),default)
-  CC = cc
   ifneq ($(CROSS),)
     CC = gcc
   endif
@@ -110,7 +110,8 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(wildcard tools/*.c)
 TOOLS    := $(TOOL_SRC:tools/%.c=$(BUILD)/tools/%)
 
-.PHONY: all clean test tools help echo
+.PHONY: all clean test tools help echo FORCE
+FORCE:
 all: $(BUILD)/clika
 ifeq ($(CROSS),)
 all: clika
@@ -148,8 +149,15 @@ tools: $(TOOLS)
 
 # Every test executable runs from the repository root; tests/run.sh prints each
 # result and ends with the line "N passed, M failed".
-test: $(TESTS) $(BUILD)/clika
-	@CLK_BIN=$(BUILD)/clika sh tests/run.sh "$(RUN)" $(TESTS)
+# With RUN set (an emulator), the tests that start clika through the shell get
+# a wrapper script in the same directory that runs it under $(RUN).
+CLK_BIN := $(if $(strip $(RUN)),$(BUILD)/clika-run,$(BUILD)/clika)
+test: $(TESTS) $(CLK_BIN)
+	@CLK_BIN=$(CLK_BIN) sh tests/run.sh "$(RUN)" $(TESTS)
+
+$(BUILD)/clika-run: $(BUILD)/clika FORCE
+	printf '#!/bin/sh\nexec %s "%s" "$$@"\n' '$(RUN)' '$(CURDIR)/$<' >$@
+	chmod +x $@
 
 # ================= fuzzing and allocation checks (gguf branch) =================
 # make fuzz [FUZZ_SECONDS=60]   libFuzzer (clang) on the GGUF reader and the
