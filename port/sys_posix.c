@@ -7,6 +7,13 @@
  * caller planned, and the pool lives in memory the caller passes in.
  */
 #define _POSIX_C_SOURCE 200809L
+/* 64-bit off_t, ino_t and st_size on 32-bit systems (ARMv7): without it
+ * stat/open fail on files of 2 GiB and more, and readdir fails with
+ * EOVERFLOW on file systems with 64-bit inode numbers (qemu-arm on a 64-bit
+ * host, NFS, btrfs). A no-op where these are already 64 bits. */
+#ifndef _FILE_OFFSET_BITS
+#define _FILE_OFFSET_BITS 64
+#endif
 
 #include "port.h"
 
@@ -117,6 +124,14 @@ int clk_sys_map(const char *path, clk_map *m, clk_oserr *e)
     errno = ENOSYS;
     return oserr(e, "mmap '%s'", path);
 #else
+    /* a 32-bit process cannot map 4 GiB or more: say so instead of mapping
+     * a truncated length */
+    if ((uint64_t)st.st_size > (uint64_t)(SIZE_MAX / 2)) {
+        close(fd);
+        errno = EFBIG;
+        return oserr(e, "mmap '%s': %llu bytes do not fit this process's address space", path,
+                     (unsigned long long)st.st_size);
+    }
     void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (p == MAP_FAILED) return oserr(e, "mmap '%s'", path);
@@ -126,6 +141,10 @@ int clk_sys_map(const char *path, clk_map *m, clk_oserr *e)
     return 0;
 #endif
 }
+
+/* Largest single read(): counts above SSIZE_MAX are implementation-defined,
+ * and on 32-bit systems a uint64_t remainder does not fit a size_t. */
+#define CHUNK ((uint64_t)1 << 30)
 
 int clk_sys_read(const char *path, void *buf, uint64_t cap, clk_map *m, clk_oserr *e)
 {
@@ -148,7 +167,7 @@ int clk_sys_read(const char *path, void *buf, uint64_t cap, clk_map *m, clk_oser
             }
             break;
         }
-        r = read(fd, (char *)buf + got, (size_t)(cap - got));
+        r = read(fd, (char *)buf + got, (size_t)(cap - got < CHUNK ? cap - got : CHUNK));
         if (r < 0) {
             if (errno == EINTR) continue;
             oserr(e, "read '%s'", path);
@@ -169,7 +188,7 @@ int clk_sys_read_head(const char *path, void *buf, uint64_t n, uint64_t *got, cl
     *got = 0;
     if (fd < 0) return oserr(e, "open '%s'", path);
     while (*got < n) {
-        ssize_t r = read(fd, (char *)buf + *got, (size_t)(n - *got));
+        ssize_t r = read(fd, (char *)buf + *got, (size_t)(n - *got < CHUNK ? n - *got : CHUNK));
         if (r < 0) {
             if (errno == EINTR) continue;
             oserr(e, "read '%s'", path);
@@ -207,8 +226,19 @@ int clk_sys_listdir(const char *path, char *names, size_t cap, int (*fn)(void *c
     if (!d) return oserr(e, "open directory '%s'", path);
     /* entries grow up from names[0]; the index (one u32 per entry) grows
      * down from the end of the buffer */
-    while ((de = readdir(d)) != NULL) {
-        size_t len = strlen(de->d_name);
+    for (;;) {
+        size_t len;
+        errno = 0; /* readdir returns NULL at the end and on error; errno tells which */
+        de = readdir(d);
+        if (!de) {
+            if (errno != 0) {
+                oserr(e, "read directory '%s'", path);
+                closedir(d);
+                return -1;
+            }
+            break;
+        }
+        len = strlen(de->d_name);
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
         if (used + len + 1 + (n + 1) * sizeof(uint32_t) + sizeof(uint32_t) > cap) {
             closedir(d);
