@@ -49,18 +49,38 @@
 
 /* Activation rows per chunk of the matmul tile. */
 #ifndef X86_MM_ACT
+#if defined(__AVX512F__)
+#define X86_MM_ACT 8 /* 32 vector registers */
+#else
 #define X86_MM_ACT 4
+#endif
+#endif
+
+#if defined(__GNUC__)
+#define X86_INLINE static inline __attribute__((always_inline))
+#else
+#define X86_INLINE static inline
+#endif
+
+/* Unroll the loop over a chunk's activation rows completely, so that its
+ * accumulators stay in registers. */
+#if defined(__clang__)
+#define X86_UNROLL _Pragma("unroll")
+#elif defined(__GNUC__) && __GNUC__ >= 8
+#define X86_UNROLL _Pragma("GCC unroll 8")
+#else
+#define X86_UNROLL
+#endif
+
+/* Software prefetch distance in blocks (within the next quad of rows). */
+#ifndef X86_PF_DIST
+#define X86_PF_DIST 16
 #endif
 
 /* ======================================================== small helpers */
 
 static inline float x86_h2f(uint16_t h) { return clk_fp16_to_fp32(h); }
 
-/* Four halves (one per weight row) to floats, exactly. */
-static inline __m128 x86_h2f4(uint16_t a, uint16_t b, uint16_t c, uint16_t d)
-{
-    return _mm_set_ps(x86_h2f(d), x86_h2f(c), x86_h2f(b), x86_h2f(a));
-}
 
 /* [sum p0, sum p1, sum p2, sum p3] of four vectors of 8 int32. */
 static inline __m128i x86_hsum4_epi32(__m256i p0, __m256i p1, __m256i p2, __m256i p3)
@@ -217,51 +237,79 @@ static void x86_quantize_act(int wtype, int act, const float *x, void *y, int k)
 
 /* ================================================== integer dot parts */
 /*
- * A 32-element weight block is prepared once per chunk as signed bytes ws
- * (Q8_0 as stored, Q4_0 nib-8, Q5_0 q-16). Against an activation block x
- * (signed bytes) the 8 int32 partial sums of ws.x are:
- *   AVX2: maddubs(|ws|, sign(x, ws)) then madd with ones (no overflow:
- *         |ws| <= 128, |x| <= 128, two products fit int16 except
- *         (-128)(-128) twice, which only the garbage rows of a zero-scale
- *         activation block can hold, whose d is 0);
- *   VNNI: dpbusd(c, x + 128, ws) with c = -128 * (sums of ws): x + 128 is
- *         an unsigned byte, and the offset is removed exactly.
+ * 32-element blocks (Q8_0, Q4_0, Q5_0 weights; Q8_0 activations x, signed
+ * bytes). Each weight block is unpacked once per activation chunk to
+ * unsigned bytes u = q + off (Q8_0: w + 128, Q4_0: the nibble = q + 8,
+ * Q5_0: the 5-bit value = q + 16), so that
+ *     sum q*x = sum u*x - off * sum x,
+ * and the correction -off * sum x is computed once per activation block
+ * and shared by the four weight rows of the quad. The 8 int32 partial
+ * sums of one pair are then
+ *   VNNI: dpbusd(corr, u, x)                    (one instruction)
+ *   AVX2: madd(maddubs(u, x), 1) + corr         (Q4_0/Q5_0: u <= 31, so
+ *         two products fit int16); for Q8_0 (u up to 255 would saturate)
+ *         the signed form madd(maddubs(|w|, sign(x, w)), 1), which is exact
+ *         except for (-128)(-128) pairs twice in a row, which only the
+ *         garbage of a zero-scale activation block can hold (its d is 0).
+ * Integer sums are exact in any order, so the result is the reference's.
  */
-typedef struct x86_wblk {
-    __m256i a; /* AVX2: |ws|; VNNI: ws                      */
-    __m256i s; /* AVX2: ws (the signs); VNNI: -128 * sums   */
-} x86_wblk;
 
-static inline x86_wblk x86_wprep(__m256i ws)
+/* the int16 -> int32 pair sum */
+static inline __m256i x86_madd1(__m256i v) { return _mm256_madd_epi16(v, _mm256_set1_epi16(1)); }
+
+/* block b of a row of type t -> the unsigned form above (AVX2 Q8_0: w itself) */
+static inline __m256i x86_unpack_u(int t, const uint8_t *p)
 {
-    x86_wblk b;
+    const __m256i lo4 = _mm256_set1_epi8(15);
+    if (t == CLK_T_Q8_0) {
+        __m256i w = _mm256_loadu_si256((const __m256i *)(const void *)(p + 2));
 #if X86_VNNI
-    b.a = ws;
-    b.s = _mm256_sub_epi32(_mm256_setzero_si256(),
-                           _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8((char)0x80), ws));
+        return _mm256_xor_si256(w, _mm256_set1_epi8((char)0x80));
 #else
-    b.a = _mm256_sign_epi8(ws, ws);
-    b.s = ws;
+        return w;
 #endif
-    return b;
+    }
+    if (t == CLK_T_Q4_0) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 2));
+        return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), lo4);
+    }
+    { /* CLK_T_Q5_0: d, qh[4], qs[16] */
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 6));
+        __m256i q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), lo4);
+        uint32_t h;
+        __m256i hb, bit;
+        memcpy(&h, p + 2, 4);
+        /* byte j gets bit j of h: spread the 4 bytes, then test one bit each */
+        hb = _mm256_shuffle_epi8(_mm256_set1_epi32((int)h),
+                                 _mm256_setr_epi64x(0x0000000000000000LL, 0x0101010101010101LL,
+                                                    0x0202020202020202LL, 0x0303030303030303LL));
+        bit = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
+        hb = _mm256_cmpeq_epi8(_mm256_and_si256(hb, bit), bit);
+        return _mm256_or_si256(q, _mm256_and_si256(hb, _mm256_set1_epi8(16)));
+    }
 }
 
-/* the activation side: VNNI wants x + 128 (unsigned); AVX2 uses x as is */
-static inline __m256i x86_xprep(__m256i x)
+/* -off * (partial sums of x), per 4-byte group as dpbusd lays them out */
+static inline __m256i x86_corr(int t, __m256i x)
 {
+    const char off = (char)(t == CLK_T_Q8_0 ? 0x80 : t == CLK_T_Q4_0 ? 8 : 16);
 #if X86_VNNI
-    return _mm256_xor_si256(x, _mm256_set1_epi8((char)0x80));
+    return _mm256_sub_epi32(_mm256_setzero_si256(),
+                            _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8(off), x));
 #else
-    return x;
+    if (t == CLK_T_Q8_0) return _mm256_setzero_si256(); /* signed form: no offset */
+    return _mm256_sub_epi32(_mm256_setzero_si256(), x86_madd1(_mm256_maddubs_epi16(_mm256_set1_epi8(off), x)));
 #endif
 }
 
-static inline __m256i x86_dot32(const x86_wblk *w, __m256i xp)
+static inline __m256i x86_dot32(int t, __m256i u, __m256i x, __m256i corr)
 {
 #if X86_VNNI
-    return _mm256_dpbusd_epi32(w->s, xp, w->a);
+    (void)t;
+    return _mm256_dpbusd_epi32(corr, u, x);
 #else
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(w->a, _mm256_sign_epi8(xp, w->s)), _mm256_set1_epi16(1));
+    if (t == CLK_T_Q8_0) return x86_madd1(_mm256_maddubs_epi16(_mm256_sign_epi8(u, u), _mm256_sign_epi8(x, u)));
+    return _mm256_add_epi32(x86_madd1(_mm256_maddubs_epi16(u, x)), corr);
 #endif
 }
 
@@ -276,41 +324,19 @@ static inline __m256i x86_dot_u8_scaled(__m256i acc, __m256i u, __m256i x, __m25
 #endif
 }
 
-/* 32-element weight block of row type t -> signed bytes, and its f16 d. */
-static inline __m256i x86_unpack32(int t, const uint8_t *p, uint16_t *d)
+/* Four halves at p0..p3 to floats with F16C: exact (as clk_fp16_to_fp32)
+ * for every value but NaN payloads, which no finite result depends on. */
+static inline __m128 x86_h2f4p(const void *p0, const void *p1, const void *p2, const void *p3)
 {
-    const __m256i lo4 = _mm256_set1_epi8(15);
-    switch (t) {
-    case CLK_T_Q8_0: {
-        const clk_block_q8_0 *b = (const clk_block_q8_0 *)(const void *)p;
-        *d = b->d;
-        return _mm256_loadu_si256((const __m256i *)(const void *)b->qs);
-    }
-    case CLK_T_Q4_0: {
-        const clk_block_q4_0 *b = (const clk_block_q4_0 *)(const void *)p;
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)b->qs);
-        __m256i q = _mm256_set_m128i(_mm_srli_epi16(v, 4), v);
-        *d = b->d;
-        return _mm256_sub_epi8(_mm256_and_si256(q, lo4), _mm256_set1_epi8(8));
-    }
-    default: { /* CLK_T_Q5_0 */
-        const clk_block_q5_0 *b = (const clk_block_q5_0 *)(const void *)p;
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)b->qs);
-        __m256i q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), lo4);
-        uint32_t h;
-        __m256i hb, bit;
-        memcpy(&h, b->qh, 4);
-        /* byte j gets bit j of h: spread the 4 bytes, then test one bit each */
-        hb = _mm256_shuffle_epi8(_mm256_set1_epi32((int)h),
-                                 _mm256_setr_epi64x(0x0000000000000000LL, 0x0101010101010101LL,
-                                                    0x0202020202020202LL, 0x0303030303030303LL));
-        bit = _mm256_set1_epi64x(0x8040201008040201LL);
-        hb = _mm256_cmpeq_epi8(_mm256_and_si256(hb, bit), bit);
-        q = _mm256_or_si256(q, _mm256_and_si256(hb, _mm256_set1_epi8(16)));
-        *d = b->d;
-        return _mm256_sub_epi8(q, _mm256_set1_epi8(16));
-    }
-    }
+    uint16_t a, b, c, d;
+    memcpy(&a, p0, 2), memcpy(&b, p1, 2), memcpy(&c, p2, 2), memcpy(&d, p3, 2);
+    return _mm_cvtph_ps(_mm_set_epi32(0, 0, (int)((uint32_t)c | (uint32_t)d << 16), (int)((uint32_t)a | (uint32_t)b << 16)));
+}
+static inline __m128 x86_h2f1(const void *p)
+{
+    uint16_t a;
+    memcpy(&a, p, 2);
+    return _mm_cvtph_ps(_mm_cvtsi32_si128(a));
 }
 
 /* ======================================================== matmul tiles */
@@ -325,42 +351,67 @@ static void x86_store4(const clk_mm *mm, int i, int r, int nr, __m128 v)
 
 /* Q8_0, Q4_0, Q5_0 weights . Q8_0 activations. Per block and pair the
  * reference computes sum += (dw * da) * (float)isum; here lane q of acc[i]
- * is that sum for weight row r+q and activation row i. */
-static void x86_mm_q32(const clk_mm *mm)
+ * is that sum for weight row r+q and activation row i, the same IEEE
+ * operations lane by lane. t is a constant at each call, so each type gets
+ * its own copy of the loop. */
+/* Activation rows [i0, i0 + na) against the quad w[0..3] (na a constant
+ * at each call: the accumulators then live in registers). */
+X86_INLINE void x86_q32_rows(const clk_mm *mm, const int t, const uint8_t *const *w, int r, int nr, int i0,
+                             const int na)
 {
-    const int nb = mm->k / 32, bw = clk_type(mm->wtype)->bytes;
-    int r, i0;
-    for (r = mm->r0; r < mm->r1; r += 4) {
-        const uint8_t *w[4];
-        int nr = mm->r1 - r < 4 ? mm->r1 - r : 4, q;
-        for (q = 0; q < 4; q++) w[q] = (const uint8_t *)mm->w + (size_t)(r + (q < nr ? q : nr - 1)) * mm->w_row;
-        for (i0 = 0; i0 < mm->m; i0 += X86_MM_ACT) {
-            int na = mm->m - i0 < X86_MM_ACT ? mm->m - i0 : X86_MM_ACT, i, b;
-            __m128 acc[X86_MM_ACT];
-            const clk_block_q8_0 *x[X86_MM_ACT];
-            for (i = 0; i < na; i++) {
-                acc[i] = _mm_setzero_ps();
-                x[i] = (const clk_block_q8_0 *)(const void *)((const char *)mm->x + (size_t)(i0 + i) * mm->x_row);
-            }
-            for (b = 0; b < nb; b++) {
-                x86_wblk wb[4];
-                uint16_t d[4];
-                __m128 dw;
-                for (q = 0; q < 4; q++) wb[q] = x86_wprep(x86_unpack32(mm->wtype, w[q] + (size_t)b * bw, &d[q]));
-                dw = x86_h2f4(d[0], d[1], d[2], d[3]);
-                for (i = 0; i < na; i++) {
-                    const clk_block_q8_0 *xb = x[i] + b;
-                    __m256i xp = x86_xprep(_mm256_loadu_si256((const __m256i *)(const void *)xb->qs));
-                    __m128i is = x86_hsum4_epi32(x86_dot32(&wb[0], xp), x86_dot32(&wb[1], xp), x86_dot32(&wb[2], xp),
-                                                 x86_dot32(&wb[3], xp));
-                    __m128 dd = _mm_mul_ps(dw, _mm_set1_ps(x86_h2f(xb->d)));
-                    acc[i] = _mm_add_ps(acc[i], _mm_mul_ps(dd, _mm_cvtepi32_ps(is)));
-                }
-            }
-            for (i = 0; i < na; i++) x86_store4(mm, i0 + i, r, nr, acc[i]);
+    const int nb = mm->k / 32, bw = t == CLK_T_Q8_0 ? 34 : t == CLK_T_Q4_0 ? 18 : 22;
+    __m128 acc[X86_MM_ACT];
+    const uint8_t *x[X86_MM_ACT];
+    int i, b, q;
+    for (i = 0; i < na; i++) {
+        acc[i] = _mm_setzero_ps();
+        x[i] = (const uint8_t *)mm->x + (size_t)(i0 + i) * mm->x_row;
+    }
+    for (b = 0; b < nb; b++) {
+        const size_t ob = (size_t)b * (size_t)bw;
+        __m256i u0 = x86_unpack_u(t, w[0] + ob), u1 = x86_unpack_u(t, w[1] + ob);
+        __m256i u2 = x86_unpack_u(t, w[2] + ob), u3 = x86_unpack_u(t, w[3] + ob);
+        __m128 dw = x86_h2f4p(w[0] + ob, w[1] + ob, w[2] + ob, w[3] + ob);
+        /* the next quad's rows, X86_PF_DIST blocks ahead: a row is only a few
+         * hundred bytes, too short for the hardware prefetcher to ramp up */
+        for (q = 0; q < 4; q++) _mm_prefetch((const char *)(w[q] + ob + X86_PF_DIST * bw) + 4 * mm->w_row, _MM_HINT_T0);
+        X86_UNROLL
+        for (i = 0; i < na; i++) {
+            const uint8_t *xb = x[i] + (size_t)b * 34;
+            __m256i xs = _mm256_loadu_si256((const __m256i *)(const void *)(xb + 2));
+            __m256i c = x86_corr(t, xs);
+            __m128i is = x86_hsum4_epi32(x86_dot32(t, u0, xs, c), x86_dot32(t, u1, xs, c), x86_dot32(t, u2, xs, c),
+                                         x86_dot32(t, u3, xs, c));
+            __m128 dd = _mm_mul_ps(dw, _mm_broadcastss_ps(x86_h2f1(xb)));
+            acc[i] = _mm_add_ps(acc[i], _mm_mul_ps(dd, _mm_cvtepi32_ps(is)));
         }
     }
+    for (i = 0; i < na; i++) x86_store4(mm, i0 + i, r, nr, acc[i]);
 }
+
+/* Weight rows in quads (a short last quad repeats its last row; the extra
+ * lanes are not stored), activation rows in chunks of X86_MM_ACT, then one
+ * at a time. */
+#define X86_QUADS(mm, T, ROWS_FN)                                                                          \
+    do {                                                                                                   \
+        int r_, i_;                                                                                        \
+        for (r_ = (mm)->r0; r_ < (mm)->r1; r_ += 4) {                                                      \
+            const T *w_[4];                                                                                \
+            int nr_ = (mm)->r1 - r_ < 4 ? (mm)->r1 - r_ : 4, q_;                                           \
+            for (q_ = 0; q_ < 4; q_++)                                                                     \
+                w_[q_] = (const T *)(const void *)((const char *)(mm)->w +                                 \
+                                                   (size_t)(r_ + (q_ < nr_ ? q_ : nr_ - 1)) * (mm)->w_row); \
+            for (i_ = 0; i_ + X86_MM_ACT <= (mm)->m; i_ += X86_MM_ACT) ROWS_FN(w_, r_, nr_, i_, X86_MM_ACT); \
+            for (; i_ < (mm)->m; i_++) ROWS_FN(w_, r_, nr_, i_, 1);                                        \
+        }                                                                                                  \
+    } while (0)
+
+#define X86_Q80_ROWS(w, r, nr, i0, na) x86_q32_rows(mm, CLK_T_Q8_0, w, r, nr, i0, na)
+#define X86_Q40_ROWS(w, r, nr, i0, na) x86_q32_rows(mm, CLK_T_Q4_0, w, r, nr, i0, na)
+#define X86_Q50_ROWS(w, r, nr, i0, na) x86_q32_rows(mm, CLK_T_Q5_0, w, r, nr, i0, na)
+static void x86_mm_q8_0(const clk_mm *mm) { X86_QUADS(mm, uint8_t, X86_Q80_ROWS); }
+static void x86_mm_q4_0(const clk_mm *mm) { X86_QUADS(mm, uint8_t, X86_Q40_ROWS); }
+static void x86_mm_q5_0(const clk_mm *mm) { X86_QUADS(mm, uint8_t, X86_Q50_ROWS); }
 
 /* Q4_K . Q8_K, per super-block (ref.c):
  *   isum = sum_s sc_s * (q . q8)_s     imin = sum_s m_s * (bsums[2s] + bsums[2s+1])
@@ -409,46 +460,45 @@ static inline void x86_q4k_pair(const x86_q4k_prep *p, const clk_block_q8_K *a, 
     *imin = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)a->bsums), p->m16);
 }
 
-static void x86_mm_q4k(const clk_mm *mm)
+X86_INLINE void x86_q4k_rows(const clk_mm *mm, const clk_block_q4_K *const *w, int r, int nr, int i0, const int na)
 {
     const int nb = mm->k / 256;
-    int r, i0;
-    for (r = mm->r0; r < mm->r1; r += 4) {
-        const clk_block_q4_K *w[4];
-        int nr = mm->r1 - r < 4 ? mm->r1 - r : 4, q;
-        for (q = 0; q < 4; q++)
-            w[q] = (const clk_block_q4_K *)(const void *)((const char *)mm->w +
-                                                          (size_t)(r + (q < nr ? q : nr - 1)) * mm->w_row);
-        for (i0 = 0; i0 < mm->m; i0 += X86_MM_ACT) {
-            int na = mm->m - i0 < X86_MM_ACT ? mm->m - i0 : X86_MM_ACT, i, b;
-            __m128 sum[X86_MM_ACT], accm[X86_MM_ACT];
-            const clk_block_q8_K *x[X86_MM_ACT];
-            for (i = 0; i < na; i++) {
-                sum[i] = accm[i] = _mm_setzero_ps();
-                x[i] = (const clk_block_q8_K *)(const void *)((const char *)mm->x + (size_t)(i0 + i) * mm->x_row);
-            }
-            for (b = 0; b < nb; b++) {
-                x86_q4k_prep p[4];
-                __m128 dw, dm;
-                for (q = 0; q < 4; q++) x86_prep_q4k(w[q] + b, &p[q]);
-                dw = x86_h2f4(w[0][b].d, w[1][b].d, w[2][b].d, w[3][b].d);
-                dm = x86_h2f4(w[0][b].dmin, w[1][b].dmin, w[2][b].dmin, w[3][b].dmin);
-                for (i = 0; i < na; i++) {
-                    const clk_block_q8_K *a = x[i] + b;
-                    __m256i s0, s1, s2, s3, m0, m1, m2, m3;
-                    __m128 da = _mm_set1_ps(a->d);
-                    x86_q4k_pair(&p[0], a, &s0, &m0);
-                    x86_q4k_pair(&p[1], a, &s1, &m1);
-                    x86_q4k_pair(&p[2], a, &s2, &m2);
-                    x86_q4k_pair(&p[3], a, &s3, &m3);
-                    sum[i] = _mm_add_ps(sum[i], _mm_mul_ps(_mm_mul_ps(dw, da), _mm_cvtepi32_ps(x86_hsum4_epi32(s0, s1, s2, s3))));
-                    accm[i] = _mm_add_ps(accm[i], _mm_mul_ps(_mm_mul_ps(dm, da), _mm_cvtepi32_ps(x86_hsum4_epi32(m0, m1, m2, m3))));
-                }
-            }
-            for (i = 0; i < na; i++) x86_store4(mm, i0 + i, r, nr, _mm_sub_ps(sum[i], accm[i]));
+    __m128 sum[X86_MM_ACT], accm[X86_MM_ACT];
+    const clk_block_q8_K *x[X86_MM_ACT];
+    int i, b, q;
+    for (i = 0; i < na; i++) {
+        sum[i] = accm[i] = _mm_setzero_ps();
+        x[i] = (const clk_block_q8_K *)(const void *)((const char *)mm->x + (size_t)(i0 + i) * mm->x_row);
+    }
+    for (b = 0; b < nb; b++) {
+        x86_q4k_prep p[4];
+        __m128 dw, dm;
+        for (q = 0; q < 4; q++) x86_prep_q4k(w[q] + b, &p[q]);
+        for (q = 0; q < 4; q++) {
+            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row, _MM_HINT_T0);
+            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row + 64, _MM_HINT_T0);
+            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row + 128, _MM_HINT_T0);
+        }
+        dw = x86_h2f4p(&w[0][b].d, &w[1][b].d, &w[2][b].d, &w[3][b].d);
+        dm = x86_h2f4p(&w[0][b].dmin, &w[1][b].dmin, &w[2][b].dmin, &w[3][b].dmin);
+        X86_UNROLL
+        for (i = 0; i < na; i++) {
+            const clk_block_q8_K *a = x[i] + b;
+            __m256i s0, s1, s2, s3, m0, m1, m2, m3;
+            __m128 da = _mm_set1_ps(a->d);
+            x86_q4k_pair(&p[0], a, &s0, &m0);
+            x86_q4k_pair(&p[1], a, &s1, &m1);
+            x86_q4k_pair(&p[2], a, &s2, &m2);
+            x86_q4k_pair(&p[3], a, &s3, &m3);
+            sum[i] = _mm_add_ps(sum[i], _mm_mul_ps(_mm_mul_ps(dw, da), _mm_cvtepi32_ps(x86_hsum4_epi32(s0, s1, s2, s3))));
+            accm[i] = _mm_add_ps(accm[i], _mm_mul_ps(_mm_mul_ps(dm, da), _mm_cvtepi32_ps(x86_hsum4_epi32(m0, m1, m2, m3))));
         }
     }
+    for (i = 0; i < na; i++) x86_store4(mm, i0 + i, r, nr, _mm_sub_ps(sum[i], accm[i]));
 }
+
+#define X86_Q4K_ROWS(w, r, nr, i0, na) x86_q4k_rows(mm, w, r, nr, i0, na)
+static void x86_mm_q4k(const clk_mm *mm) { X86_QUADS(mm, clk_block_q4_K, X86_Q4K_ROWS); }
 
 /* Q6_K . Q8_K: isum = sum_s sc_s * ((q-32) . q8)_s over 16 sub-blocks of
  * 16 = sum_s sc_s * (q . q8)_s - 32 * sum_s sc_s * bsums[s] (q in 0..63
@@ -492,40 +542,40 @@ static inline __m256i x86_q6k_pair(const x86_q6k_prep *p, const clk_block_q8_K *
     return _mm256_sub_epi32(acc, _mm256_slli_epi32(corr, 5));
 }
 
-static void x86_mm_q6k(const clk_mm *mm)
+X86_INLINE void x86_q6k_rows(const clk_mm *mm, const clk_block_q6_K *const *w, int r, int nr, int i0, const int na)
 {
     const int nb = mm->k / 256;
-    int r, i0;
-    for (r = mm->r0; r < mm->r1; r += 4) {
-        const clk_block_q6_K *w[4];
-        int nr = mm->r1 - r < 4 ? mm->r1 - r : 4, q;
-        for (q = 0; q < 4; q++)
-            w[q] = (const clk_block_q6_K *)(const void *)((const char *)mm->w +
-                                                          (size_t)(r + (q < nr ? q : nr - 1)) * mm->w_row);
-        for (i0 = 0; i0 < mm->m; i0 += X86_MM_ACT) {
-            int na = mm->m - i0 < X86_MM_ACT ? mm->m - i0 : X86_MM_ACT, i, b;
-            __m128 sum[X86_MM_ACT];
-            const clk_block_q8_K *x[X86_MM_ACT];
-            for (i = 0; i < na; i++) {
-                sum[i] = _mm_setzero_ps();
-                x[i] = (const clk_block_q8_K *)(const void *)((const char *)mm->x + (size_t)(i0 + i) * mm->x_row);
-            }
-            for (b = 0; b < nb; b++) {
-                x86_q6k_prep p[4];
-                __m128 dw;
-                for (q = 0; q < 4; q++) x86_prep_q6k(w[q] + b, &p[q]);
-                dw = x86_h2f4(w[0][b].d, w[1][b].d, w[2][b].d, w[3][b].d);
-                for (i = 0; i < na; i++) {
-                    const clk_block_q8_K *a = x[i] + b;
-                    __m128i is = x86_hsum4_epi32(x86_q6k_pair(&p[0], a), x86_q6k_pair(&p[1], a),
-                                                 x86_q6k_pair(&p[2], a), x86_q6k_pair(&p[3], a));
-                    sum[i] = _mm_add_ps(sum[i], _mm_mul_ps(_mm_mul_ps(dw, _mm_set1_ps(a->d)), _mm_cvtepi32_ps(is)));
-                }
-            }
-            for (i = 0; i < na; i++) x86_store4(mm, i0 + i, r, nr, sum[i]);
+    __m128 sum[X86_MM_ACT];
+    const clk_block_q8_K *x[X86_MM_ACT];
+    int i, b, q;
+    for (i = 0; i < na; i++) {
+        sum[i] = _mm_setzero_ps();
+        x[i] = (const clk_block_q8_K *)(const void *)((const char *)mm->x + (size_t)(i0 + i) * mm->x_row);
+    }
+    for (b = 0; b < nb; b++) {
+        x86_q6k_prep p[4];
+        __m128 dw;
+        for (q = 0; q < 4; q++) x86_prep_q6k(w[q] + b, &p[q]);
+        for (q = 0; q < 4; q++) {
+            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row, _MM_HINT_T0);
+            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row + 64, _MM_HINT_T0);
+            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row + 128, _MM_HINT_T0);
+            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row + 192, _MM_HINT_T0);
+        }
+        dw = x86_h2f4p(&w[0][b].d, &w[1][b].d, &w[2][b].d, &w[3][b].d);
+        X86_UNROLL
+        for (i = 0; i < na; i++) {
+            const clk_block_q8_K *a = x[i] + b;
+            __m128i is = x86_hsum4_epi32(x86_q6k_pair(&p[0], a), x86_q6k_pair(&p[1], a), x86_q6k_pair(&p[2], a),
+                                         x86_q6k_pair(&p[3], a));
+            sum[i] = _mm_add_ps(sum[i], _mm_mul_ps(_mm_mul_ps(dw, _mm_set1_ps(a->d)), _mm_cvtepi32_ps(is)));
         }
     }
+    for (i = 0; i < na; i++) x86_store4(mm, i0 + i, r, nr, sum[i]);
 }
+
+#define X86_Q6K_ROWS(w, r, nr, i0, na) x86_q6k_rows(mm, w, r, nr, i0, na)
+static void x86_mm_q6k(const clk_mm *mm) { X86_QUADS(mm, clk_block_q6_K, X86_Q6K_ROWS); }
 
 /* F32 and F16 weights (f32 / f16 activations): per pair, 8 float lanes of
  * fused multiply-adds over the row, a fixed horizontal sum, then the tail
@@ -586,9 +636,9 @@ static void x86_matmul(const clk_mm *mm)
         return;
     }
     switch (mm->wtype) {
-    case CLK_T_Q8_0:
-    case CLK_T_Q4_0:
-    case CLK_T_Q5_0: x86_mm_q32(mm); break;
+    case CLK_T_Q8_0: x86_mm_q8_0(mm); break;
+    case CLK_T_Q4_0: x86_mm_q4_0(mm); break;
+    case CLK_T_Q5_0: x86_mm_q5_0(mm); break;
     case CLK_T_Q4_K: x86_mm_q4k(mm); break;
     case CLK_T_Q6_K: x86_mm_q6k(mm); break;
     case CLK_T_F32:
