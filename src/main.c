@@ -2285,6 +2285,262 @@ static int cmd_eval(int argc, char **argv)
     return 0;
 }
 
+
+/* ------------------------------------------------------------ clika merge */
+
+static void help_merge(void)
+{
+    printf("usage: %s merge OUTDIR... --out DIR [--no-mmap]\n"
+           "\n"
+           "Combine the output directories of 'clika eval --shard I/N' runs (all N of\n"
+           "them, each finished) into DIR, as if one unsharded run had written it, and\n"
+           "score the result (DIR/report.{json,md,csv,svg}). Every shard must have the\n"
+           "same model name, mode, prompt format, tasks, languages and item counts, and\n"
+           "every item must be covered exactly once; otherwise nothing is written.\n",
+           prog);
+}
+
+#ifndef CLK_MAX_SHARDS
+#define CLK_MAX_SHARDS 256
+#endif
+#define EVAL_MANIFEST_BYTES 65536
+
+typedef struct eval_manifest_info {
+    char name[CLK_MAX_FILENAME], mode[32], prompt[32];
+    int shard, of, n_units;
+    char task[EVAL_MAX_UNITS][16], lang[EVAL_MAX_UNITS][CLK_MAX_LANG_CODE];
+    long items[EVAL_MAX_UNITS];
+} eval_manifest_info;
+
+static eval_manifest_info mani[CLK_MAX_SHARDS];
+
+static void manifest_read(const char *dir, eval_manifest_info *m)
+{
+    static char text[EVAL_MANIFEST_BYTES];
+    char path[CLK_MAX_PATH];
+    clk_map map;
+    clk_oserr os;
+    clk_err e;
+    char *p, *line;
+    memset(m, 0, sizeof *m);
+    m->of = 0;
+    if (snprintf(path, sizeof path, "%s/eval.tsv", dir) >= (int)sizeof path) usage_error("merge", "%s", "path too long");
+    if (clk_sys_read(path, text, sizeof text - 1, &map, &os) != 0) {
+        clk_fail(&e, CLK_E_DATA, "%s (is '%s' the output of a finished 'clika eval'?)", os.msg, dir);
+        die(&e);
+    }
+    text[map.size] = 0;
+    for (p = text; *p; p = line) {
+        char *nl = strchr(p, '\n');
+        char a[CLK_MAX_FILENAME], c[CLK_MAX_FILENAME];
+        long n;
+        int i1, i2;
+        line = nl ? nl + 1 : p + strlen(p);
+        if (nl) *nl = 0;
+        if (p[0] == '#' || !p[0]) continue;
+        if (sscanf(p, "name\t%255s", m->name) == 1) continue;
+        if (sscanf(p, "mode\t%31s", m->mode) == 1) continue;
+        if (sscanf(p, "prompt\t%31s", m->prompt) == 1) continue;
+        if (sscanf(p, "shard\t%d\t%d", &i1, &i2) == 2) {
+            m->shard = i1, m->of = i2;
+            continue;
+        }
+        if (sscanf(p, "unit\t%255s\t%255s\t%ld", a, c, &n) == 3 && m->n_units < EVAL_MAX_UNITS && strlen(a) < 16 &&
+            strlen(c) < CLK_MAX_LANG_CODE) {
+            strcpy(m->task[m->n_units], a);
+            strcpy(m->lang[m->n_units], c);
+            m->items[m->n_units++] = n;
+            continue;
+        }
+        clk_fail(&e, CLK_E_FORMAT, "%s: unexpected line '%.80s'", path, p);
+        die(&e);
+    }
+    if (!m->name[0] || !m->mode[0] || m->of < 1 || m->shard < 0 || m->shard >= m->of || !m->n_units) {
+        clk_fail(&e, CLK_E_FORMAT, "%s: incomplete manifest", path);
+        die(&e);
+    }
+}
+
+static int cmd_merge(int argc, char **argv)
+{
+    const char *o_out = NULL, *o_nomap = NULL;
+    const opt opts[] = {{"--out", "-o", 1, &o_out}, {"--no-mmap", NULL, 0, &o_nomap}, {NULL, NULL, 0, NULL}};
+    static const char *pos[CLK_MAX_SHARDS];
+    static char tasks_buf[256], langs_buf[256];
+    typedef struct slot {
+        const char *p;
+        size_t len;
+    } slot;
+    clk_plan plan;
+    clk_arena arena;
+    clk_err e;
+    clk_oserr os;
+    clk_map map[CLK_MAX_SHARDS];
+    void *fbuf[CLK_MAX_SHARDS];
+    slot *idx;
+    uint64_t max_file = 0, longest = 0, json_bytes;
+    long max_items = 0;
+    int n, s, k, seen[CLK_MAX_SHARDS];
+    const eval_manifest_info *m0 = &mani[0];
+
+    n = parse_opts("merge", argc, argv, opts, pos, CLK_MAX_SHARDS, help_merge);
+    if (n < 1) usage_error("merge", "%s", "expected the OUTDIRs of 'clika eval --shard I/N'");
+    if (!o_out) usage_error("merge", "%s", "missing --out DIR");
+    ecfg.no_mmap = o_nomap != NULL;
+    memset(seen, 0, sizeof seen);
+    for (s = 0; s < n; s++) {
+        eval_manifest_info *m = &mani[s];
+        manifest_read(pos[s], m);
+        if (strcmp(m->name, m0->name) || strcmp(m->mode, m0->mode) || strcmp(m->prompt, m0->prompt) ||
+            m->of != m0->of || m->n_units != m0->n_units)
+            eval_die("%s and %s are not shards of one run (name, mode, prompt, shard count or units differ)", pos[0],
+                     pos[s]);
+        for (k = 0; k < m->n_units; k++)
+            if (strcmp(m->task[k], m0->task[k]) || strcmp(m->lang[k], m0->lang[k]) || m->items[k] != m0->items[k])
+                eval_die("%s and %s cover different tasks, languages or item counts", pos[0], pos[s]);
+        if (seen[m->shard]++) eval_die("%s: shard given twice (%s)", pos[s], "");
+    }
+    if (n != m0->of) {
+        clk_fail(&e, CLK_E_DATA, "the run has %d shards, %d were given", m0->of, n);
+        die(&e);
+    }
+    /* the plan: every shard's file of a unit at once, an index of its items, JSON scratch */
+    ecfg.n_units = m0->n_units;
+    for (k = 0; k < m0->n_units; k++) {
+        if (m0->items[k] > max_items) max_items = m0->items[k];
+        for (s = 0; s < n; s++) {
+            char path[CLK_MAX_PATH];
+            uint64_t size, lines, lg;
+            snprintf(path, sizeof path, "%s/%s/%s/%s_res.jsonl", pos[s], m0->task[k], m0->lang[k], m0->name);
+            file_measure(path, &size, &lines, &lg);
+            if (size > max_file) max_file = size;
+            if (lg > longest) longest = lg;
+        }
+    }
+    if (!(clk_sys_can_map() && !ecfg.no_mmap)) longest = max_file;
+    json_bytes = clk_json_bytes(longest);
+    clk_plan_init(&plan);
+    if (!(clk_sys_can_map() && !ecfg.no_mmap)) clk_plan_addn(&plan, "merge file buffers", max_file + 1, (uint64_t)n);
+    clk_plan_add(&plan, "merge index", (uint64_t)(max_items + 1) * sizeof(slot));
+    clk_plan_add(&plan, "merge json scratch", json_bytes);
+    acquire(&arena, &plan);
+    for (s = 0; s < n; s++) {
+        fbuf[s] = NULL;
+        if (!(clk_sys_can_map() && !ecfg.no_mmap) &&
+            clk_arena_alloc(&arena, (size_t)max_file + 1, "merge file buffers", &fbuf[s], &e) != CLK_OK)
+            die(&e);
+    }
+    if (clk_arena_alloc(&arena, (size_t)(max_items + 1) * sizeof(slot), "merge index", (void **)&idx, &e) != CLK_OK)
+        die(&e);
+
+    for (k = 0; k < m0->n_units; k++) {
+        char path[CLK_MAX_PATH], dir[CLK_MAX_PATH];
+        long i, items = m0->items[k];
+        clk_file f;
+        for (i = 0; i < items; i++) idx[i].p = NULL;
+        for (s = 0; s < n; s++) {
+            clk_jsonl r;
+            const char *line;
+            size_t len;
+            snprintf(path, sizeof path, "%s/%s/%s/%s_res.jsonl", pos[s], m0->task[k], m0->lang[k], m0->name);
+            if (mani[s].items[k] > mani[s].shard) {
+                file_load(path, fbuf[s], max_file + 1, &map[s]);
+            } else { /* a shard with no item of this unit may have no file */
+                map[s].data = (const uint8_t *)"";
+                map[s].size = 0;
+                map[s].mapped = 0;
+            }
+            clk_jsonl_init(&r, map[s].data, (size_t)map[s].size);
+            if (map[s].size && map[s].data[map[s].size - 1] != '\n')
+                eval_die("%s: the last line is incomplete (resume that shard's run first)%s", path, "");
+            while (clk_jsonl_next(&r, &line, &len)) {
+                size_t mark = clk_arena_mark(&arena);
+                clk_json_doc d;
+                const clk_json *id;
+                if (clk_json_parse(line, len, path, r.line, &arena, &d, &e) != CLK_OK) die(&e);
+                id = clk_json_get(&d, d.root, "id");
+                if (!id || !id->is_int || id->u.i < 0 || id->u.i >= items || id->u.i % m0->of != mani[s].shard) {
+                    clk_fail(&e, CLK_E_DATA, "%s:%llu: an \"id\" that is not an item of shard %d/%d", path,
+                             (unsigned long long)r.line, mani[s].shard, m0->of);
+                    die(&e);
+                }
+                if (idx[id->u.i].p) {
+                    clk_fail(&e, CLK_E_DATA, "%s:%llu: item %lld is there twice", path, (unsigned long long)r.line,
+                             (long long)id->u.i);
+                    die(&e);
+                }
+                idx[id->u.i].p = line;
+                idx[id->u.i].len = len + 1; /* with its "\n" */
+                clk_arena_reset(&arena, mark);
+            }
+        }
+        for (i = 0; i < items; i++)
+            if (!idx[i].p) {
+                clk_fail(&e, CLK_E_DATA, "%s/%s: item %ld is in no shard", m0->task[k], m0->lang[k], i);
+                die(&e);
+            }
+        snprintf(dir, sizeof dir, "%s/%s/%s", o_out, m0->task[k], m0->lang[k]);
+        if (snprintf(path, sizeof path, "%s/%s_res.jsonl", dir, m0->name) >= (int)sizeof path)
+            usage_error("merge", "%s", "--out too long");
+        if (clk_sys_mkdirs(dir, &os) != 0 || clk_sys_create(&f, path, &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            die(&e);
+        }
+        for (i = 0; i < items; i++)
+            if (clk_sys_write(&f, idx[i].p, idx[i].len, &os) != 0) break;
+        if (i < items || clk_sys_commit(&f, &os) != 0) {
+            clk_sys_abandon(&f);
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            die(&e);
+        }
+        for (s = 0; s < n; s++)
+            if (map[s].mapped) clk_sys_unmap(&map[s]);
+    }
+    free(arena_block);
+    arena_block = NULL;
+
+    /* the merged run's manifest and reports, as an unsharded run writes them */
+    {
+        char path[CLK_MAX_PATH];
+        clk_file f;
+        clk_out o;
+        size_t tn = 0, ln = 0;
+        int t;
+        snprintf(path, sizeof path, "%s/eval.tsv", o_out);
+        if (clk_sys_create(&f, path, &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            die(&e);
+        }
+        e.msg[0] = 0;
+        o = file_out(&f, &e);
+        clk_outf(&o, "# clika merge of %d shards\nname\t%s\nmode\t%s\nprompt\t%s\nshard\t0\t1\n", n, m0->name,
+                 m0->mode, m0->prompt);
+        for (k = 0; k < m0->n_units; k++) clk_outf(&o, "unit\t%s\t%s\t%ld\n", m0->task[k], m0->lang[k], m0->items[k]);
+        if (e.msg[0] || clk_sys_commit(&f, &os) != 0) {
+            if (!e.msg[0]) clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            die(&e);
+        }
+        tasks_buf[0] = langs_buf[0] = 0;
+        for (k = 0; k < m0->n_units; k++) {
+            for (t = 0; t < k; t++)
+                if (!strcmp(m0->task[t], m0->task[k])) break;
+            if (t == k) tn += (size_t)snprintf(tasks_buf + tn, sizeof tasks_buf - tn, "%s%s", tn ? "," : "", m0->task[k]);
+            for (t = 0; t < k; t++)
+                if (!strcmp(m0->lang[t], m0->lang[k])) break;
+            if (t == k) ln += (size_t)snprintf(langs_buf + ln, sizeof langs_buf - ln, "%s%s", ln ? "," : "", m0->lang[k]);
+        }
+        {
+            clk_score_opts so;
+            so.data = o_out;
+            so.model = m0->name;
+            so.tasks = tasks_buf;
+            so.langs = langs_buf;
+            score_and_report(&so, o_out, 0);
+        }
+    }
+    return 0;
+}
+
 /* ====================================================== top-level help */
 
 static void help_main(void)
@@ -2333,6 +2589,7 @@ static const command commands[] = {
     {"generate", cmd_generate},
     {"quantize", cmd_quantize}, /* issue 5 */
     {"eval", cmd_eval},         /* issue 7 */
+    {"merge", cmd_merge},       /* issue 7 */
     {NULL, NULL},
 };
 
