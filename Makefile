@@ -16,6 +16,10 @@ CROSS   =
 PORT    = auto
 # STATIC=1 links a static binary (glibc, or musl with CC=musl-gcc)
 STATIC  = 0
+# NEON_DOTPROD=1 (PORT=neon, AArch64): the port file uses the ARMv8.2 dot-product
+# instructions (-march=armv8.2-a+dotprod; Raspberry Pi 5, Apple M1, Graviton 2+;
+# NOT the Pi 3/4, whose Cortex-A53/A72 lack them)
+NEON_DOTPROD = 0
 # THREADS=0 builds without POSIX threads (--threads is then always 1)
 THREADS = 1
 OPT     = -O2
@@ -64,11 +68,11 @@ ifneq ($(filter arm%,$(ARCH)),)
   ARCH_CFLAGS = -march=armv7-a -mfpu=neon -mfloat-abi=hard
 endif
 
-BUILD  := build/$(TARGET)-$(PORT)$(if $(filter 1,$(STATIC)),-static)$(if $(filter 0,$(THREADS)),-nothreads)$(if $(filter 1,$(SAN)),-san)
+BUILD  := build/$(TARGET)-$(PORT)$(if $(and $(filter neon,$(PORT)),$(filter 1,$(NEON_DOTPROD))),-dotprod)$(if $(filter 1,$(STATIC)),-static)$(if $(filter 0,$(THREADS)),-nothreads)$(if $(filter 1,$(SAN)),-san)
 
 WARN    = -std=c99 -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  = $(WARN) $(OPT) -g $(ARCH_CFLAGS) -MMD -MP -Isrc -Iport \
-          -D_FILE_OFFSET_BITS=64 -DCLK_THREADS=$(THREADS) -DCLK_PORT_NAME=$(PORT) -DCLK_BUILD_FLAGS="$(subst $(space),_,$(strip $(OPT) $(ARCH_CFLAGS)))"
+          -D_FILE_OFFSET_BITS=64 -DCLK_THREADS=$(THREADS) -DCLK_PORT_NAME=$(PORT) -DCLK_BUILD_FLAGS="$(subst $(space),_,$(strip $(OPT) $(ARCH_CFLAGS) $(PORT_FLAGS)$(if $(filter 1,$(STATIC)), -static)))"
 LDFLAGS =
 LDLIBS  = -lm
 empty :=
@@ -101,6 +105,12 @@ ifeq ($(PORT),avx512)
 endif
 ifeq ($(PORT),neon)
   PORT_SRC  += port/arm_neon.c
+  ifeq ($(NEON_DOTPROD),1)
+    ifneq ($(ARCH),aarch64)
+      $(error NEON_DOTPROD=1 needs an AArch64 target (CROSS=aarch64-linux-gnu-))
+    endif
+    PORT_FLAGS = -march=armv8.2-a+dotprod
+  endif
 endif
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(PORT_SRC:%.c=$(BUILD)/%.o)
@@ -247,8 +257,8 @@ fuzz: fuzz-tokenizer
 #                     repeats; see tests/test.h). With make -j2 two targets run at once.
 #                     Logs: build/check-cross-<name>.log.
 # Each entry: name:prefix:port:qemu (the sysroot is /usr/<triple>).
-CROSS_TARGETS = aarch64:aarch64-linux-gnu-:ref:qemu-aarch64 \
-                armv7:arm-linux-gnueabihf-:ref:qemu-arm \
+CROSS_TARGETS = aarch64:aarch64-linux-gnu-:neon:qemu-aarch64 \
+                armv7:arm-linux-gnueabihf-:neon:qemu-arm \
                 riscv64:riscv64-linux-gnu-:ref:qemu-riscv64
 CROSS_NAMES  := $(foreach t,$(CROSS_TARGETS),$(word 1,$(subst :, ,$(t))))
 .PHONY: check-cross $(CROSS_NAMES:%=check-cross-%)
