@@ -43,6 +43,11 @@ TARGET  := $(shell $(XCC) -dumpmachine 2>/dev/null)
 ifeq ($(TARGET),)
   $(error cannot run '$(XCC) -dumpmachine': is the compiler installed?)
 endif
+# Debian's musl-gcc is a wrapper around gcc that answers gcc's triple: name
+# the build directory after the C library actually linked.
+ifneq ($(findstring musl,$(notdir $(XCC))),)
+  TARGET := $(subst -gnu,-musl,$(TARGET))
+endif
 ARCH    := $(firstword $(subst -, ,$(TARGET)))
 
 ifeq ($(PORT),auto)
@@ -275,6 +280,21 @@ $(CROSS_NAMES:%=check-cross-%): check-cross-%:
 	    grep -E 'FAIL|rror' $$log | head -n 40; \
 	    echo "check-cross $$1: FAILED ($$(tail -n 1 $$log)); see $$log"; exit 1; \
 	fi
+
+# make check-static   builds the static binaries - musl (CC=musl-gcc STATIC=1) and
+#                     glibc (STATIC=1) - and runs each in an empty directory with a
+#                     tiny model and the x_geo fixture (tools/check-static.sh:
+#                     clika info, and clika eval where the binary has it).
+# STATIC_MODEL: ../shared's stories260k-q8_0 when present, else make default-model's.
+STATIC_CCS   = musl-gcc cc
+STATIC_MODEL = $(firstword $(wildcard ../shared/models/stories260k-q8_0.gguf) $(DEFAULT_MODEL))
+.PHONY: check-static check-static-one
+check-static:
+	@for c in $(STATIC_CCS); do \
+	    $(MAKE) --no-print-directory CC=$$c STATIC=1 PORT=$(PORT) check-static-one || exit 1; \
+	done
+check-static-one: $(BUILD)/clika $(STATIC_MODEL)
+	sh tools/check-static.sh $(BUILD)/clika $(STATIC_MODEL) fixtures/clika-mini
 # ================================== end (arm branch) ==================================
 
 echo:
