@@ -295,6 +295,27 @@ check-static:
 	done
 check-static-one: $(BUILD)/clika $(STATIC_MODEL)
 	sh tools/check-static.sh $(BUILD)/clika $(STATIC_MODEL) fixtures/clika-mini
+
+# make check-baseline (x86-64): disassembles every object of this build except the
+#                     ISA port files (port/x86_*.o) and fails on any instruction
+#                     beyond x86-64-v2: AVX/AVX2/AVX-512/FMA/F16C (VEX/EVEX 'v'
+#                     mnemonics, ymm/zmm/k registers), BMI1/BMI2, LZCNT, MOVBE.
+#                     (TZCNT is not flagged: GCC emits it as 'rep bsf', which
+#                     runs as BSF on older CPUs.) With the default PORT=ref this
+#                     is the whole program: the default build runs on any x86-64-v2.
+OBJDUMP = $(CROSS)objdump
+BEYOND_V2 = ^v[a-z0-9]+$$|^(andn|bextr|blsi|blsmsk|blsr|bzhi|mulx|pdep|pext|rorx|sarx|shlx|shrx|lzcnt|movbe)$$
+.PHONY: check-baseline
+check-baseline: $(LIB_OBJ) $(MAIN_OBJ)
+	@[ "$(ARCH)" = x86_64 ] || { echo "check-baseline: x86-64 only (this build: $(ARCH))"; exit 1; }
+	@bad=0; n=0; for o in $(filter-out $(BUILD)/port/x86_%,$(LIB_OBJ) $(MAIN_OBJ)); do \
+	    n=$$((n + 1)); \
+	    hits=$$($(OBJDUMP) -d --no-show-raw-insn $$o | awk -F'\t' 'NF >= 2 { split($$2, w, " "); m = w[1]; \
+	        if (m ~ /$(BEYOND_V2)/ || $$2 ~ /%[yz]mm|%k[0-7]/) print m }' | sort | uniq -c | tr '\n' ' '); \
+	    if [ -n "$$hits" ]; then echo "check-baseline: $$o: $$hits"; bad=1; fi; \
+	done; \
+	if [ $$bad -ne 0 ]; then echo "check-baseline: FAIL (instructions beyond x86-64-v2 outside port/x86_*)"; exit 1; fi; \
+	echo "check-baseline: $$n objects of $(BUILD) (port/x86_* aside): nothing beyond x86-64-v2"
 # ================================== end (arm branch) ==================================
 
 echo:
