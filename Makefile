@@ -121,7 +121,9 @@ endif
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(PORT_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/src/main.o
 TEST_SRC := $(wildcard tests/test_*.c)
-TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+# TEST_ONLY="port forward": make test runs only tests/test_port.c and test_forward.c
+TEST_ONLY =
+TESTS    := $(if $(strip $(TEST_ONLY)),$(TEST_ONLY:%=$(BUILD)/tests/test_%),$(TEST_SRC:tests/%.c=$(BUILD)/tests/%))
 TOOL_SRC := $(wildcard tools/*.c)
 TOOLS    := $(TOOL_SRC:tools/%.c=$(BUILD)/tools/%)
 
@@ -261,14 +263,25 @@ fuzz: fuzz-tokenizer
 #                     sysroot, in quick mode (CLK_TEST_QUICK=1: every golden, fewer
 #                     repeats; see tests/test.h). With make -j2 two targets run at once.
 #                     Logs: build/check-cross-<name>.log.
+#                     The AArch64 dot-product tier (NEON_DOTPROD=1, qemu -cpu max)
+#                     runs the kernel tests and the goldens only (test_port, test_forward).
 # Each entry: name:prefix:port:qemu (the sysroot is /usr/<triple>).
 CROSS_TARGETS = aarch64:aarch64-linux-gnu-:neon:qemu-aarch64 \
                 armv7:arm-linux-gnueabihf-:neon:qemu-arm \
                 riscv64:riscv64-linux-gnu-:ref:qemu-riscv64
 CROSS_NAMES  := $(foreach t,$(CROSS_TARGETS),$(word 1,$(subst :, ,$(t))))
-.PHONY: check-cross $(CROSS_NAMES:%=check-cross-%)
-check-cross: $(CROSS_NAMES:%=check-cross-%)
-	@echo "check-cross: $(CROSS_NAMES) all passed"
+.PHONY: check-cross check-cross-dotprod $(CROSS_NAMES:%=check-cross-%)
+check-cross: $(CROSS_NAMES:%=check-cross-%) check-cross-dotprod
+	@echo "check-cross: $(CROSS_NAMES) dotprod all passed"
+check-cross-dotprod:
+	@log=build/check-cross-dotprod.log; mkdir -p build; start=$$(date +%s); \
+	if CLK_TEST_QUICK=1 $(MAKE) --no-print-directory CROSS=aarch64-linux-gnu- PORT=neon NEON_DOTPROD=1 \
+	       RUN="qemu-aarch64 -cpu max -L /usr/aarch64-linux-gnu" TEST_ONLY="port forward" OPT="$(OPT)" test >$$log 2>&1; then \
+	    echo "check-cross dotprod (aarch64-linux-gnu, PORT=neon NEON_DOTPROD=1, test_port + test_forward): $$(tail -n 1 $$log) in $$(( $$(date +%s) - start )) s"; \
+	else \
+	    grep -E 'FAIL|rror' $$log | head -n 40; \
+	    echo "check-cross dotprod: FAILED ($$(tail -n 1 $$log)); see $$log"; exit 1; \
+	fi
 $(CROSS_NAMES:%=check-cross-%): check-cross-%:
 	@set -- $(subst :, ,$(filter $*:%,$(CROSS_TARGETS))); \
 	log=build/check-cross-$$1.log; mkdir -p build; \
