@@ -77,7 +77,7 @@ BUILD  := build/$(TARGET)-$(PORT)$(if $(and $(filter neon,$(PORT)),$(filter 1,$(
 
 WARN    = -std=c99 -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  = $(WARN) $(OPT) -g $(ARCH_CFLAGS) -MMD -MP -Isrc -Iport \
-          -D_FILE_OFFSET_BITS=64 -DCLK_THREADS=$(THREADS) -DCLK_PORT_NAME=$(PORT) -DCLK_BUILD_FLAGS="$(subst $(space),_,$(strip $(OPT) $(ARCH_CFLAGS) $(PORT_FLAGS)$(if $(filter 1,$(STATIC)), -static)))"
+          -D_FILE_OFFSET_BITS=64 -DCLK_THREADS=$(THREADS) -DCLK_PORT_NAME=$(PORT) -DCLK_TARGET=\"$(TARGET)\" -DCLK_BUILD_FLAGS="$(subst $(space),_,$(strip $(OPT) $(ARCH_CFLAGS) $(PORT_FLAGS)$(if $(filter 1,$(STATIC)), -static)))"
 LDFLAGS =
 LDLIBS  = -lm
 empty :=

@@ -61,6 +61,9 @@ static int oserr(clk_oserr *e, const char *fmt, ...)
 #ifndef CLK_BUILD_FLAGS
 #define CLK_BUILD_FLAGS unknown
 #endif
+#ifndef CLK_TARGET /* the compiler's target triple, a string (make passes $(CC) -dumpmachine) */
+#define CLK_TARGET "unknown"
+#endif
 #if defined(__clang__)
 #define CLK_CC "clang " __clang_version__
 #elif defined(__GNUC__)
@@ -69,9 +72,11 @@ static int oserr(clk_oserr *e, const char *fmt, ...)
 #define CLK_CC "cc"
 #endif
 
+/* e.g. "port=neon target=aarch64-linux-gnu cc=gcc 12.2.0 threads=1 flags=-O2_-static"
+ * (flags: the optimisation, -march and static-link settings, spaces as _) */
 const char *clk_port_build(void)
 {
-    return "port=" CLK_STR(CLK_PORT_NAME) " cc=" CLK_CC " threads=" CLK_STR(CLK_THREADS)
+    return "port=" CLK_STR(CLK_PORT_NAME) " target=" CLK_TARGET " cc=" CLK_CC " threads=" CLK_STR(CLK_THREADS)
            " flags=" CLK_STR(CLK_BUILD_FLAGS);
 }
 
