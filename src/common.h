@@ -221,6 +221,10 @@ clk_status clk_parse_int(const char *s, long lo, long hi, long *out, const char 
 #ifndef CLK_MAX_ITEMS
 #define CLK_MAX_ITEMS 100000
 #endif
+/* LoRA adapters on one model (--lora, given several times). */
+#ifndef CLK_MAX_ADAPTERS
+#define CLK_MAX_ADAPTERS 16
+#endif
 /* Bytes of one path. */
 #ifndef CLK_MAX_PATH
 #define CLK_MAX_PATH 4096

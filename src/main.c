@@ -832,11 +832,173 @@ static void die_in(const char *path, clk_err *e)
     die(e);
 }
 
+/* ==== clika lora (issue 9) ====
+ *
+ * --lora FILE [--lora-scale S], on every command that runs the model, any
+ * number of times (up to CLK_MAX_ADAPTERS): each --lora-scale applies to
+ * the --lora before it (default 1). lora_take_args removes them from argv
+ * before the command's own parse_opts; run_open then opens every adapter
+ * after the model (lora_open_all) and run_start plans the decoder with room
+ * for the largest rank. Each adapter is mapped (or read, --no-mmap) and
+ * indexed in its own block, sized from its header like the model's
+ * start-up block; those bytes are plan lines too.
+ */
+typedef struct lora_file {
+    const char *path;
+    float scale;
+    uint64_t size;
+    clk_map map;
+    clk_gguf_header h;
+    clk_gguf g;
+    clk_lora l;
+    void *raw;        /* the block's allocation: [file (read path)][index][pairs] */
+} lora_file;
+
+static lora_file the_loras[CLK_MAX_ADAPTERS];
+static int n_loras;
+
+static void help_lora_opts(void)
+{
+    printf("  --lora FILE      apply a LoRA adapter (llama.cpp's GGUF adapter format);\n"
+           "                   may be given several times\n"
+           "  --lora-scale S   scale of the --lora before it (default 1): the\n"
+           "                   adapter adds S * alpha/r * B A to each weight it adapts\n");
+}
+
+/* Take every --lora FILE / --lora-scale S (and the --opt=value forms) out
+ * of argv; returns the new argc. */
+static int lora_take_args(const char *cmd, int argc, char **argv)
+{
+    int i, n = 0;
+    n_loras = 0;
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = NULL;
+        int is_lora = !strcmp(a, "--lora") || !strncmp(a, "--lora=", 7);
+        int is_scale = !strcmp(a, "--lora-scale") || !strncmp(a, "--lora-scale=", 13);
+        if (!strcmp(a, "--")) { /* positional arguments from here on */
+            while (i < argc) argv[n++] = argv[i++];
+            break;
+        }
+        if (!is_lora && !is_scale) {
+            argv[n++] = argv[i];
+            continue;
+        }
+        if (strchr(a, '='))
+            v = strchr(a, '=') + 1;
+        else if (i + 1 < argc)
+            v = argv[++i];
+        else
+            usage_error(cmd, "option '%s' needs a value", a);
+        if (is_lora) {
+            if (n_loras == CLK_MAX_ADAPTERS) usage_error(cmd, "more than CLK_MAX_ADAPTERS adapters (at '%s')", v);
+            memset(&the_loras[n_loras], 0, sizeof the_loras[0]);
+            the_loras[n_loras].path = v;
+            the_loras[n_loras].scale = 1.0f;
+            n_loras++;
+        } else {
+            char *end;
+            double d;
+            if (n_loras == 0) usage_error(cmd, "--lora-scale %s: no --lora before it", v);
+            d = strtod(v, &end);
+            if (end == v || *end || !(d > -1e30 && d < 1e30)) usage_error(cmd, "--lora-scale: '%s' is not a number", v);
+            the_loras[n_loras - 1].scale = (float)d;
+        }
+    }
+    return n;
+}
+
+/* Open, check and attach every adapter to the_model (after clk_model_load).
+ * Adds each one's lines to the plan (and to the start-up bytes, which the
+ * run arena does not include). */
+static void lora_open_all(model_file *mf, clk_plan *plan, int no_mmap, uint64_t mem_limit)
+{
+    int i;
+    for (i = 0; i < n_loras; i++) {
+        lora_file *lf = &the_loras[i];
+        clk_err e;
+        clk_oserr os;
+        clk_plan own;
+        clk_arena a;
+        int is_dir = 0;
+        uintptr_t pad;
+        if (clk_sys_stat(lf->path, &lf->size, &is_dir) != 0 || is_dir) {
+            clk_fail(&e, CLK_E_IO, "cannot open adapter file '%s'%s", lf->path, is_dir ? ": it is a directory" : "");
+            die(&e);
+        }
+        clk_plan_init(&own);
+        if (clk_sys_can_map() && !no_mmap) {
+            if (clk_sys_map(lf->path, &lf->map, &os) != 0) {
+                clk_fail(&e, CLK_E_IO, "%s", os.msg);
+                die(&e);
+            }
+            lf->size = lf->map.size;
+            if (clk_gguf_peek(lf->map.data, lf->map.size, &lf->h, &e) != CLK_OK) die_in(lf->path, &e);
+            plan->mapped += lf->size;
+        } else {
+            uint8_t head[24];
+            uint64_t got;
+            if (clk_sys_read_head(lf->path, head, sizeof head, &got, &os) != 0) {
+                clk_fail(&e, CLK_E_IO, "%s", os.msg);
+                die(&e);
+            }
+            if (clk_gguf_peek_file(head, got, lf->size, &lf->h, &e) != CLK_OK) die_in(lf->path, &e);
+            clk_plan_add(&own, "adapter file (read into the arena)", lf->size);
+        }
+        clk_plan_add(&own, "adapter index", clk_gguf_index_bytes(&lf->h));
+        clk_lora_plan(&lf->h, &own);
+        if (clk_plan_check(&own, &e) != CLK_OK) die_in(lf->path, &e);
+        if (!lf->map.data) clk_plan_add(plan, "adapter file (read into the arena)", lf->size);
+        clk_plan_add(plan, "adapter index", clk_gguf_index_bytes(&lf->h));
+        clk_lora_plan(&lf->h, plan);
+        check_mem_limit(plan, mem_limit, NULL, 0);
+        mf->startup_bytes += own.total;
+        lf->raw = calloc(1, (size_t)own.total + CLK_ALIGN);
+        if (!lf->raw) {
+            clk_fail(&e, CLK_E_NOMEM, "cannot acquire the %llu-byte adapter block the memory plan asks for",
+                     (unsigned long long)own.total);
+            die(&e);
+        }
+        pad = (CLK_ALIGN - ((uintptr_t)lf->raw & (CLK_ALIGN - 1))) & (CLK_ALIGN - 1);
+        clk_arena_init(&a, (unsigned char *)lf->raw + pad, (size_t)own.total);
+        if (!lf->map.data) {
+            void *buf;
+            if (clk_arena_alloc(&a, (size_t)lf->size, "adapter file (read into the arena)", &buf, &e) != CLK_OK)
+                die(&e);
+            if (clk_sys_read(lf->path, buf, lf->size, &lf->map, &os) != 0) {
+                clk_fail(&e, CLK_E_IO, "%s", os.msg);
+                die(&e);
+            }
+            if (lf->map.size != lf->size) {
+                clk_fail(&e, CLK_E_IO, "'%s' changed while it was read", lf->path);
+                die(&e);
+            }
+        }
+        if (clk_gguf_parse(&lf->g, lf->map.data, lf->map.size, &a, &e) != CLK_OK) die_in(lf->path, &e);
+        if (clk_lora_load(&lf->l, &the_model, &lf->g, lf->scale, &a, &e) != CLK_OK) die_in(lf->path, &e);
+        fprintf(stderr, "%s: adapter %s: %d weight%s adapted, rank up to %d, alpha %g, scale %g%s\n", prog, lf->path,
+                lf->l.n_w, lf->l.n_w == 1 ? "" : "s", lf->l.rank_max, (double)lf->l.alpha, (double)lf->scale,
+                lf->l.n_skipped ? " (norm tensors skipped, as llama.cpp does)" : "");
+    }
+}
+
+static void lora_close_all(void)
+{
+    int i;
+    for (i = 0; i < n_loras; i++) {
+        if (the_loras[i].map.mapped) clk_sys_unmap(&the_loras[i].map);
+        free(the_loras[i].raw);
+        the_loras[i].raw = NULL;
+    }
+    n_loras = 0;
+}
+/* ==== end clika lora ==== */
+
 static void run_open(run_ctx *r, const char *path, int no_mmap)
 {
     clk_err e;
     model_open(&r->mf, path, no_mmap, &r->plan, r->limit);
     if (clk_model_load(&the_model, &r->mf.g, &e) != CLK_OK) die_in(path, &e);
+    lora_open_all(&r->mf, &r->plan, no_mmap, r->limit);
 }
 
 /* After run_open: plan the decoder (and the tokenizer for texts of up to
@@ -852,6 +1014,7 @@ static void *run_start(run_ctx *r, int tok, size_t max_text, uint64_t extra)
     uintptr_t pad;
     if (tok && clk_tok_plan(&r->mf.g, max_text, &r->plan, &e) != CLK_OK) die_in(r->mf.path, &e);
     if (extra) clk_plan_add(&r->plan, "token ids", extra);
+    r->ro.lora_rank = the_model.lora_rank_max;
     if (clk_fwd_plan(&the_model.hp, &r->ro, &r->plan) != CLK_OK) {
         clk_fail(&e, CLK_E_LIMIT, "memory plan for ctx %d, batch %d, threads %d does not fit in 64 bits",
                  r->ro.n_ctx, r->ro.n_batch, r->ro.n_threads);
@@ -887,6 +1050,7 @@ static void run_close(run_ctx *r)
 {
     clk_pool_stop(r->pool);
     free(r->raw);
+    lora_close_all();
     model_close(&r->mf);
 }
 
@@ -896,7 +1060,7 @@ static void help_logits(void)
 {
     printf("usage: %s logits MODEL.gguf --tokens FILE --out FILE.f32 [--all]\n"
            "                   [--threads N] [--ctx N] [--batch N] [--f32-act]\n"
-           "                   [--mem-limit BYTES] [--no-mmap]\n"
+           "                   [--mem-limit BYTES] [--no-mmap] [--lora FILE [--lora-scale S]]...\n"
            "\n"
            "Run the model on the token ids in FILE (decimal ids separated by white\n"
            "space or commas) and write its logits as raw little-endian float32: one\n"
@@ -916,6 +1080,7 @@ static void help_logits(void)
            "  --mem-limit B    refuse, printing the memory plan, if it needs more\n"
            "  --no-mmap        read the model into memory instead of mapping it\n",
            prog);
+    help_lora_opts();
 }
 
 /* Parse decimal ids separated by white space or commas from text[0..len)
@@ -990,6 +1155,7 @@ static int cmd_logits(int argc, char **argv)
     long bad;
     double t0, dt;
 
+    argc = lora_take_args("logits", argc, argv);
     if (parse_opts("logits", argc, argv, opts, pos, 1, help_logits) != 1)
         usage_error("logits", "%s", "expected one MODEL.gguf");
     if (!o_tokens) usage_error("logits", "%s", "--tokens FILE is required");
@@ -1084,6 +1250,7 @@ static void help_generate(void)
 {
     printf("usage: %s generate MODEL.gguf --prompt TEXT [-n N] [--threads N] [--ctx N]\n"
            "                     [--batch N] [--f32-act] [--mem-limit BYTES] [--no-mmap]\n"
+           "                     [--lora FILE [--lora-scale S]]...\n"
            "\n"
            "Continue TEXT greedily (always the most likely next token) and print the\n"
            "continuation, without the prompt, as it is produced. The prompt is\n"
@@ -1103,6 +1270,7 @@ static void help_generate(void)
            "  --mem-limit B    refuse, printing the memory plan, if it needs more\n"
            "  --no-mmap        read the model into memory instead of mapping it\n",
            prog);
+    help_lora_opts();
 }
 
 static int argmax_row(const float *x, int n)
@@ -1132,6 +1300,7 @@ static int cmd_generate(int argc, char **argv)
     int last[1], n_vocab, done = 0, stop_eog = 0;
     double t0, t1, t2;
 
+    argc = lora_take_args("generate", argc, argv);
     if (parse_opts("generate", argc, argv, opts, pos, 1, help_generate) != 1)
         usage_error("generate", "%s", "expected one MODEL.gguf");
     if (!o_prompt) usage_error("generate", "%s", "--prompt TEXT is required");
