@@ -249,6 +249,7 @@ int main(int argc, char **argv)
     clk_gguf_header h;
     clk_gguf g;
     clk_arena a;
+    clk_plan plan;
     clk_file f;
     clk_out o;
     clk_gguf_writer w;
@@ -296,10 +297,11 @@ int main(int argc, char **argv)
     if (!base || !out) ml_die("%s", "expected BASE.gguf and --out ADAPTER.gguf");
     if (clk_sys_map(base, &map, &os) != 0) ml_die("%s", os.msg);
     if (clk_gguf_peek(map.data, map.size, &h, &e) != CLK_OK) ml_die("%s", e.msg);
-    mem = calloc(1, (size_t)clk_gguf_index_bytes(&h) + 2 * CLK_ALIGN);
+    clk_plan_init(&plan);
+    clk_gguf_plan(&h, &plan);
+    mem = calloc(1, (size_t)plan.total + CLK_ALIGN);
     if (!mem) ml_die("%s", "out of memory");
-    clk_arena_init(&a, (void *)(((uintptr_t)mem + CLK_ALIGN - 1) & ~(uintptr_t)(CLK_ALIGN - 1)),
-                   (size_t)clk_gguf_index_bytes(&h) + CLK_ALIGN);
+    clk_arena_init(&a, (void *)(((uintptr_t)mem + CLK_ALIGN - 1) & ~(uintptr_t)(CLK_ALIGN - 1)), (size_t)plan.total);
     if (clk_gguf_parse(&g, map.data, map.size, &a, &e) != CLK_OK) ml_die("%s", e.msg);
     if (clk_sys_create(&f, out, &os) != 0) ml_die("%s", os.msg);
     o.write = ml_file_write;
