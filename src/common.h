@@ -13,6 +13,7 @@
  *   forward                tokens -> logits (through port/ kernels)
  *   eval                   CLiKA prompts -> live model answers and option scores
  *   score                  result files -> per-item correctness, aligned across languages
+ *                          (fictional: the fictional stream's answers -> XRR counts, gates; issue 9)
  *   metrics                correctness -> RA, en-CO, XRR, RankC (pure math)
  *   report                 metrics -> report.json / .md / .csv / .svg text
  *   main                   the CLI: the only place that prints, exits or acquires memory

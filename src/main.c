@@ -19,6 +19,7 @@
 #include "tokenizer.h"
 #include "score.h"  /* clika score (issue 2) */
 #include "report.h" /* clika score (issue 2) */
+#include "fictional.h" /* clika score --tasks fictional (issue 9) */
 #include "quantize.h" /* clika quantize (issue 5) */
 
 #include <stdio.h>
@@ -664,6 +665,94 @@ static int cmd_info(int argc, char **argv)
     return 0;
 }
 
+/* ==== clika fictional (issue 9) ====
+ *
+ * `clika score --tasks fictional`: the Conductivity level from result
+ * files (fictional.h has the layout). Writes report.json, report.md and
+ * report.csv the same all-or-nothing way as the other tasks, and prints a
+ * warning for every language whose training file lacks the test names.
+ */
+typedef clk_status (*fict_report_fn)(const clk_fict_set *s, clk_out *o);
+
+static void fict_write_reports(const clk_fict_set *s, const char *outdir)
+{
+    static const char *const name[3] = {"report.json", "report.md", "report.csv"};
+    static const fict_report_fn fn[3] = {clk_report_fictional_json, clk_report_fictional_md,
+                                         clk_report_fictional_csv};
+    clk_file f[3];
+    clk_err e;
+    clk_oserr os;
+    int i, n = 0;
+    e.msg[0] = 0;
+    if (clk_sys_mkdirs(outdir, &os) != 0) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+    for (i = 0; i < 3; i++) {
+        char path[CLK_MAX_PATH];
+        clk_out o;
+        if (snprintf(path, sizeof path, "%s/%s", outdir, name[i]) >= (int)sizeof path) {
+            clk_fail(&e, CLK_E_LIMIT, "output path '%s/%s' is longer than CLK_MAX_PATH", outdir, name[i]);
+            break;
+        }
+        if (clk_sys_create(&f[i], path, &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            break;
+        }
+        n++;
+        o = file_out(&f[i], &e);
+        if (fn[i](s, &o) != CLK_OK || clk_sys_sync(&f[i], &os) != 0) {
+            if (!e.msg[0]) clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            break;
+        }
+    }
+    if (i < 3) {
+        while (n > 0) clk_sys_abandon(&f[--n]);
+        die(&e);
+    }
+    for (i = 0; i < 3; i++)
+        if (clk_sys_commit(&f[i], &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            for (n = i + 1; n < 3; n++) clk_sys_abandon(&f[n]);
+            die(&e);
+        }
+}
+
+static clk_fict_set the_fict; /* names and per-language name lists: static */
+
+static void fict_score_and_report(const clk_fict_opts *fo, const char *outdir, int explain)
+{
+    clk_plan plan;
+    clk_arena arena;
+    clk_err e;
+    int i;
+    if (clk_fict_find(&the_fict, fo, &e) != CLK_OK) die(&e);
+    clk_plan_init(&plan);
+    clk_fict_plan(&the_fict, &plan);
+    acquire(&arena, &plan);
+    if (clk_fict_run(&the_fict, &arena, &e) != CLK_OK) die(&e);
+    for (i = 0; i < the_fict.n_langs; i++) {
+        const clk_fict_lang *l = &the_fict.lang[i];
+        if (l->n_cont_missing > 0)
+            fprintf(stderr,
+                    "%s: warning: fictional %s: %d of the %d continent names of test%s.jsonl never occur in "
+                    "train/%s.json (e.g. %s): the model was never taught them; XRR for %s is flagged as not "
+                    "meaningful (the authors' Chinese files have this known mismatch)\n",
+                    prog, l->code, l->n_cont_missing, l->n_cont, l->up, l->up, l->missing_example, l->code);
+        if (explain)
+            printf("fictional %s: type0 %ld/%ld type1 %ld/%ld en0 %ld/%ld en1 %ld/%ld translate %ld/%ld gates %d %d %d "
+                   "trained %d names missing %d\n",
+                   l->code, l->t0.c, l->t0.n, l->t1.c, l->t1.n, l->en0.c, l->en0.n, l->en1.c, l->en1.n, l->tr.c,
+                   l->tr.n, l->gate_en, l->gate_t0, l->gate_tr, l->trained, l->n_cont_missing);
+    }
+    fict_write_reports(&the_fict, outdir);
+    free(arena_block);
+    arena_block = NULL;
+    printf("%s: scored %s (fictional x %d target language%s) -> %s/report.{json,md,csv}\n", prog, the_fict.model,
+           the_fict.n_langs, the_fict.n_langs == 1 ? "" : "s", outdir);
+}
+/* ==== end clika fictional ==== */
+
 /* ============================================== clika score (issue 2) */
 
 static void help_score(void)
@@ -686,6 +775,14 @@ static void help_score(void)
            "                  earlier ones only when all four were written\n"
            "  --explain       print the counts behind every metric (|C_en|, |C_L|, the\n"
            "                  intersection and union, n, chance rate) to check by hand\n"
+           "\n"
+           "  --tasks fictional  the Conductivity level (XRR), scored on its own from\n"
+           "                  DIR/fictional/test/ and the generated answers in\n"
+           "                  RESULTS/fictional/<lang>/NAME_res.jsonl (answers to\n"
+           "                  test<L>.jsonl), NAME_en_res.jsonl (the same model on\n"
+           "                  testEN.jsonl) and NAME_translate_res.jsonl (translate<L>);\n"
+           "                  writes report.json, report.md, report.csv\n"
+           "  --results RESULTS  where those answers are (default: DIR)\n"
            "\n"
            "Answers are parsed as the CLiKA authors did: strip whitespace, take the first\n"
            "character, compare it with the gold letter; anything else counts as wrong.\n"
@@ -769,10 +866,11 @@ static void score_and_report(const clk_score_opts *so, const char *outdir, int e
 static int cmd_score(int argc, char **argv)
 {
     const char *data = NULL, *model = NULL, *tasks = NULL, *langs = NULL, *out = NULL, *explain = NULL;
+    const char *results = NULL;
     const opt opts[] = {
         {"--data", NULL, 1, &data},   {"--model", "-m", 1, &model}, {"--tasks", NULL, 1, &tasks},
         {"--langs", NULL, 1, &langs}, {"--out", "-o", 1, &out},     {"--explain", NULL, 0, &explain},
-        {NULL, NULL, 0, NULL},
+        {"--results", NULL, 1, &results}, {NULL, NULL, 0, NULL},
     };
     clk_score_opts so;
     char outdir[CLK_MAX_PATH];
@@ -783,6 +881,17 @@ static int cmd_score(int argc, char **argv)
         if (snprintf(outdir, sizeof outdir, "out/%s", model) >= (int)sizeof outdir)
             usage_error("score", "%s", "--model is too long");
         out = outdir;
+    }
+    if (tasks && strstr(tasks, "fictional")) { /* issue 9: scored on its own */
+        clk_fict_opts fo;
+        if (strcmp(tasks, "fictional"))
+            usage_error("score", "%s", "--tasks fictional is scored on its own; score the other tasks in another run");
+        fo.data = data;
+        fo.results = results;
+        fo.model = model;
+        fo.langs = langs;
+        fict_score_and_report(&fo, out, explain != NULL);
+        return 0;
     }
     so.data = data;
     so.model = model;
