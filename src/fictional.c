@@ -205,6 +205,7 @@ clk_status clk_fict_find(clk_fict_set *s, const clk_fict_opts *o, clk_err *e)
     strcpy(s->data, o->data);
     strcpy(s->results, o->results ? o->results : o->data);
     strcpy(s->model, o->model);
+    s->limit = o->limit;
     if (o->langs) {
         const char *p = o->langs;
         while (*p) {
@@ -354,7 +355,8 @@ static clk_status read_pair(run_ctx *r, clk_fict_lang *l, int sec, clk_err *e)
         return st;
     }
     for (;; i++) {
-        int ht = clk_jsonl_next(&t.lines, &tl, &tn), hx = clk_jsonl_next(&x.lines, &xl, &xn);
+        int ht = (r->s->limit <= 0 || i < r->s->limit) && clk_jsonl_next(&t.lines, &tl, &tn);
+        int hx = clk_jsonl_next(&x.lines, &xl, &xn);
         size_t mark = clk_arena_mark(r->a);
         clk_json_doc dt, dx;
         const char *want, *res;

@@ -70,6 +70,8 @@ typedef struct clk_fict_opts {
     const char *results; /* RESULTS: holds fictional/<l>/NAME_*res.jsonl; NULL = DATA */
     const char *model;   /* NAME */
     const char *langs;   /* "zh,de" or NULL: each of zh de fr it ja pl ru ar he with a NAME_res.jsonl */
+    long limit;          /* > 0: only the first `limit` records of every test file were
+                            answered (clika eval --limit); <= 0: all of them */
 } clk_fict_opts;
 
 /* One counted section: n items, c correct. */
@@ -105,6 +107,7 @@ typedef struct clk_fict_set {
     char data[CLK_MAX_PATH];
     char results[CLK_MAX_PATH];
     char model[CLK_MAX_FILENAME];
+    long limit;                   /* clk_fict_opts.limit */
     int n_langs;
     clk_fict_lang lang[CLK_MAX_LANGS];
     uint64_t en_longest, en_size; /* testEN.jsonl */

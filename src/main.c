@@ -890,6 +890,7 @@ static int cmd_score(int argc, char **argv)
         fo.results = results;
         fo.model = model;
         fo.langs = langs;
+        fo.limit = 0;
         fict_score_and_report(&fo, out, explain != NULL);
         return 0;
     }

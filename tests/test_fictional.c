@@ -120,6 +120,7 @@ static int read_translations(const char *path, item *it, int cap)
 }
 
 static clk_fict_set S;
+static long score_limit; /* clk_fict_opts.limit for score() */
 static void *arena_mem;
 
 static clk_status score(const char *data, const char *results, const char *langs, clk_err *e)
@@ -131,6 +132,7 @@ static clk_status score(const char *data, const char *results, const char *langs
     o.results = results;
     o.model = "m";
     o.langs = langs;
+    o.limit = score_limit;
     CLK_TRY(clk_fict_find(&S, &o, e));
     clk_plan_init(&p);
     clk_fict_plan(&S, &p);
@@ -332,6 +334,24 @@ static void test_errors_name_the_file(void)
     CHECK(strstr(e.msg, "testDE.jsonl:1: expected [[continent:NAME]]") != NULL);
     /* bad --langs */
     CHECK(score(FIX, TMP "/r", "d1", &e) == CLK_E_ARG);
+    /* with a limit (clika eval --limit), only the first records are answered */
+    read_items(FIX "/fictional/test/target/testDE.jsonl", T_DE, 32);
+    {
+        int i;
+        for (i = 0; i < 5; i++) right[i] = 1;
+    }
+    if (write_results(TMP "/r/fictional/de/m_res.jsonl", T_DE, 5, right, 1)) return;
+    clk_sys_remove(TMP "/r/fictional/de/m_en_res.jsonl"); /* full-length: would be too long for the limit */
+    clk_sys_remove(TMP "/r/fictional/de/m_translate_res.jsonl");
+    CHECK(score(FIX, TMP "/r", "de", &e) == CLK_E_DATA); /* without the limit: too short */
+    score_limit = 5;
+    CHECK_OK(score(FIX, TMP "/r", "de", &e), e);
+    CHECK_EQ(S.lang[0].t0.n + S.lang[0].t1.n, 5);
+    CHECK_EQ(S.lang[0].t0.c + S.lang[0].t1.c, 5);
+    CHECK_EQ(S.lang[0].t0.n, 3); /* clika-mini: 3 type 0, then 3 type 1 per continent */
+    score_limit = 6;
+    CHECK(score(FIX, TMP "/r", "de", &e) == CLK_E_DATA); /* 5 answers for 6 questions */
+    score_limit = 0;
 }
 
 static void test_training_names_check(void)
