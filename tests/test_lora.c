@@ -534,6 +534,104 @@ static void test_make_lora_shapes_and_determinism(void)
     gf_free(&a3);
 }
 
+/* ------------------------------------------------------------ the CLI */
+
+static int save(const char *path, const void *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    int ok = f && fwrite(p, 1, n, f) == n;
+    if (f) fclose(f);
+    return ok ? 0 : -1;
+}
+
+/* Run a shell command; its exit status, and the first line of its stderr in err. */
+static int sh(const char *cmd, char *err, size_t cap)
+{
+    char full[2048];
+    FILE *p;
+    int st;
+    snprintf(full, sizeof full, "%s 2>&1 >/dev/null", cmd);
+    p = popen(full, "r");
+    if (!p) return -1;
+    err[0] = 0;
+    if (!fgets(err, (int)cap, p)) err[0] = 0;
+    while (fgetc(p) != EOF) {
+    }
+    st = pclose(p);
+    return st >= 0 && (st & 0x7f) == 0 ? (st >> 8) & 0xff : -1;
+}
+
+static void test_cli_lora(void)
+{
+    const char *bin = getenv("CLK_BIN");
+    gfile base, ad;
+    ml_config c;
+    float s = 0.7f;
+    char cmd[1024], err[1024];
+    static float got[32];
+    FILE *f;
+    int i;
+    fx_file fx;
+    if (!bin) SKIP("CLK_BIN not set (make test sets it)");
+    memset(&ad, 0, sizeof ad);
+    if (base_model(&base, 0)) return;
+    ml_config_init(&c);
+    c.targets = ALL;
+    if (make_adapter(&ad, &base.g, &c)) return;
+    if (save("build/test_lora.base.gguf", base.bytes, base.len) || save("build/test_lora.a.gguf", ad.bytes, ad.len))
+        return;
+    f = fopen("build/test_lora.tokens", "w");
+    for (i = 0; i < NTOK; i++) fprintf(f, "%d ", toks[i]);
+    fclose(f);
+    /* the library's logits for the same adapter and scale */
+    if (run_open(&R1, &base.g, &ad, &s, 1, 1, 64) || logits_all(&R1, L1)) return;
+    run_close(&R1);
+    snprintf(cmd, sizeof cmd,
+             "%s logits build/test_lora.base.gguf --tokens build/test_lora.tokens --out build/test_lora.f32 "
+             "--lora build/test_lora.a.gguf --lora-scale 0.7",
+             bin);
+    CHECK_EQ(sh(cmd, err, sizeof err), 0);
+    CHECK(strstr(err, "adapter build/test_lora.a.gguf: 16 weights adapted, rank up to 8, alpha 16, scale 0.7") != NULL);
+    f = fopen("build/test_lora.f32", "rb");
+    CHECK(f && fread(got, 4, 32, f) == 32);
+    if (f) fclose(f);
+    CHECK(!memcmp(got, L1 + (NTOK - 1) * 32, sizeof got)); /* the last row, bit for bit */
+    /* the same adapter twice at scale 0.35 each is close to once at 0.7 */
+    snprintf(cmd, sizeof cmd,
+             "%s logits build/test_lora.base.gguf --tokens build/test_lora.tokens --out build/test_lora2.f32 "
+             "--lora=build/test_lora.a.gguf --lora-scale=0.35 --lora build/test_lora.a.gguf --lora-scale 0.35",
+             bin);
+    CHECK_EQ(sh(cmd, err, sizeof err), 0);
+    f = fopen("build/test_lora2.f32", "rb");
+    {
+        static float two[32];
+        CHECK(f && fread(two, 4, 32, f) == 32);
+        CHECK(rel_diff(two, got, 32) < 1e-5);
+    }
+    if (f) fclose(f);
+    /* usage and bad adapters: exit 2, a message naming the problem */
+    snprintf(cmd, sizeof cmd, "%s logits build/test_lora.base.gguf --tokens build/test_lora.tokens --out x --lora-scale 2",
+             bin);
+    CHECK_EQ(sh(cmd, err, sizeof err), 2);
+    CHECK(strstr(err, "no --lora before it") != NULL);
+    bad_adapter(&fx);
+    fx_add_t(&fx, "blk.1.ffn_down.weight.lora_a", CLK_T_F32, 32, 4);
+    fx_add_t(&fx, "blk.1.ffn_down.weight.lora_b", CLK_T_F32, 4, 32);
+    {
+        size_t n;
+        unsigned char *b = fx_write(&fx, &n);
+        if (!b || save("build/test_lora.bad.gguf", b, n)) return;
+        free(b);
+    }
+    snprintf(cmd, sizeof cmd,
+             "%s generate build/test_lora.base.gguf -p abc -n 2 --lora build/test_lora.bad.gguf", bin);
+    CHECK_EQ(sh(cmd, err, sizeof err), 2);
+    CHECK(strstr(err, "build/test_lora.bad.gguf: adapter: tensor 'blk.1.ffn_down.weight.lora_a'") != NULL);
+    printf("  %s", err);
+    gf_free(&base);
+    gf_free(&ad);
+}
+
 int main(int argc, char **argv)
 {
     TEST_INIT(argc, argv);
@@ -542,5 +640,6 @@ int main(int argc, char **argv)
     RUN(test_scale_zero_threads_batches);
     RUN(test_errors_name_the_tensor);
     RUN(test_make_lora_shapes_and_determinism);
+    RUN(test_cli_lora);
     return TEST_DONE();
 }
