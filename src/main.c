@@ -1808,6 +1808,144 @@ static int cmd_quantize(int argc, char **argv)
     return 0;
 }
 
+/* ========================================== clika bench (issue 6, simd branch)
+ *
+ * Prompt processing and generation speed with llama-bench's definitions:
+ *   pp P  one batch of P tokens from an empty cache, logits for the last
+ *         position only; t/s = P / seconds
+ *   tg N  N single-token decodes from an empty cache, logits for each;
+ *         t/s = N / seconds
+ * The tokens are pseudo-random ids (fixed seed), as llama-bench's are
+ * random. One untimed warm-up of each test, then -r timed repetitions; the
+ * figure is their median (the spread is the standard deviation). Peak RSS
+ * is the process's maximum resident set (getrusage) at the end: the mapped
+ * weights that were touched, plus the run arena.
+ */
+
+static void help_bench(void)
+{
+    printf("usage: %s bench MODEL.gguf [-p 128] [-n 32] [-r 5] [--threads N] [--json]\n"
+           "\n"
+           "Measure prompt processing (pp: one batch of P tokens, logits for the last\n"
+           "position only) and generation (tg: N single-token decodes) in tokens per\n"
+           "second, as llama-bench defines them: median of R runs after one warm-up.\n"
+           "\n"
+           "  -p, --n-prompt P   prompt tokens (0: skip pp; default 128)\n"
+           "  -n, --n-gen N      generated tokens (0: skip tg; default 32)\n"
+           "  -r, --repetitions R  timed runs per test (default 5)\n"
+           "  -t, --threads N    worker threads (default: the number of CPUs)\n"
+           "  --json             one JSON object per test on stdout instead of the table\n"
+           "  --no-mmap          read the model into memory instead of mapping it\n",
+           prog);
+}
+
+static int bench_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* One test: reps timed runs of pp (n_gen == 0) or tg; t/s per run in tps[]. */
+static void bench_run(run_ctx *r, const int32_t *ids, int n_prompt, int n_gen, int reps, double *tps)
+{
+    clk_err e;
+    int rep, k, last[1];
+    for (rep = -1; rep < reps; rep++) { /* rep -1: the warm-up */
+        double t0 = clk_sys_seconds(), t;
+        if (n_gen == 0) {
+            last[0] = n_prompt - 1;
+            if (clk_fwd_eval(&r->f, ids, n_prompt, 0, last, 1, &e) != CLK_OK) die(&e);
+        } else {
+            last[0] = 0;
+            for (k = 0; k < n_gen; k++)
+                if (clk_fwd_eval(&r->f, ids + k, 1, k, last, 1, &e) != CLK_OK) die(&e);
+        }
+        t = clk_sys_seconds() - t0;
+        if (rep >= 0) tps[rep] = (double)(n_gen ? n_gen : n_prompt) / (t > 0 ? t : 1e-9);
+    }
+}
+
+static int cmd_bench(int argc, char **argv)
+{
+    const char *o_p = NULL, *o_n = NULL, *o_r = NULL, *o_threads = NULL, *o_json = NULL, *o_nomap = NULL;
+    const opt opts[] = {{"--n-prompt", "-p", 1, &o_p},      {"--n-gen", "-n", 1, &o_n},
+                        {"--repetitions", "-r", 1, &o_r},   {"--threads", "-t", 1, &o_threads},
+                        {"--json", NULL, 0, &o_json},       {"--no-mmap", NULL, 0, &o_nomap},
+                        {NULL, NULL, 0, NULL}};
+    const char *pos[1] = {NULL}, *base;
+    static double tps[1000], sorted[1000];
+    char sz[32], thr[16];
+    run_ctx r;
+    int32_t *ids;
+    long n_prompt, n_gen, reps, i, test;
+    uint64_t rng = 0x9E3779B97F4A7C15ull;
+
+    if (parse_opts("bench", argc, argv, opts, pos, 1, help_bench) != 1)
+        usage_error("bench", "%s", "expected one MODEL.gguf");
+    memset(&r, 0, sizeof r);
+    snprintf(thr, sizeof thr, "%d", clk_sys_ncpu() < CLK_MAX_THREADS ? clk_sys_ncpu() : CLK_MAX_THREADS);
+    run_opts_parse("bench", &r, o_threads ? o_threads : thr, NULL, NULL, NULL);
+    n_prompt = opt_int("bench", "-p", o_p, 0, 1L << 16, 128);
+    n_gen = opt_int("bench", "-n", o_n, 0, 1L << 16, 32);
+    reps = opt_int("bench", "-r", o_r, 1, 1000, 5);
+    if (n_prompt == 0 && n_gen == 0) usage_error("bench", "%s", "-p 0 and -n 0: nothing to measure");
+    clk_plan_init(&r.plan);
+    run_open(&r, pos[0], o_nomap != NULL);
+    r.ro.n_ctx = (int)(n_prompt > n_gen ? n_prompt : n_gen);
+    r.ro.n_batch = n_prompt > 0 ? (int)n_prompt : 1;
+    r.ro.n_out = 1;
+    ids = (int32_t *)run_start(&r, 0, 0, (uint64_t)r.ro.n_ctx * sizeof(int32_t));
+    for (i = 0; i < r.ro.n_ctx; i++) { /* xorshift: random ids, the same every run */
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        ids[i] = (int32_t)(rng % (uint64_t)the_model.hp.n_vocab);
+    }
+    base = strrchr(pos[0], '/');
+    base = base ? base + 1 : pos[0];
+    human(r.mf.size, sz, sizeof sz);
+    if (!o_json) {
+        printf("| %-32s | %10s | %8s | %7s | %7s | %8s | %16s |\n", "model", "size", "params", "port", "threads", "test",
+               "t/s");
+        printf("| %.32s | %.10s | %.8s | %.7s | %.7s | %.8s | %.16s |\n", "--------------------------------",
+               "----------", "--------", "-------", "-------", "--------", "----------------");
+        fflush(stdout);
+    }
+    for (test = 0; test < 2; test++) {
+        long n = test == 0 ? n_prompt : n_gen;
+        double med, mean = 0.0, var = 0.0;
+        char name[32];
+        if (n == 0) continue;
+        bench_run(&r, ids, test == 0 ? (int)n_prompt : 0, test == 0 ? 0 : (int)n_gen, (int)reps, tps);
+        memcpy(sorted, tps, sizeof(double) * (size_t)reps);
+        qsort(sorted, (size_t)reps, sizeof(double), bench_cmp);
+        med = reps % 2 ? sorted[reps / 2] : 0.5 * (sorted[reps / 2 - 1] + sorted[reps / 2]);
+        for (i = 0; i < reps; i++) mean += tps[i] / (double)reps;
+        for (i = 0; i < reps; i++) var += (tps[i] - mean) * (tps[i] - mean) / (double)(reps > 1 ? reps - 1 : 1);
+        snprintf(name, sizeof name, "%s%ld", test == 0 ? "pp" : "tg", n);
+        if (o_json) {
+            printf("{\"model\":");
+            json_str(stdout, base, strlen(base));
+            printf(",\"size\":%llu,\"params\":%llu,\"port\":\"%s\",\"threads\":%d,\"test\":\"%s\",\"n_prompt\":%ld,"
+                   "\"n_gen\":%ld,\"reps\":%ld,\"tps_median\":%.3f,\"tps_mean\":%.3f,\"tps_stddev\":%.3f,\"samples_ts\":[",
+                   (unsigned long long)r.mf.size, (unsigned long long)the_model.n_params, clk_port_kernels()->name,
+                   r.ro.n_threads, name, test == 0 ? n_prompt : 0L, test == 0 ? 0L : n_gen, reps, med, mean, sqrt(var));
+            for (i = 0; i < reps; i++) printf("%s%.3f", i ? "," : "", tps[i]);
+            printf("],\"peak_rss\":%llu}\n", (unsigned long long)clk_sys_peak_rss());
+        } else {
+            char params[32];
+            snprintf(params, sizeof params, "%.2f M", (double)the_model.n_params / 1e6);
+            printf("| %-32.32s | %10s | %8s | %7s | %7d | %8s | %8.2f ± %5.2f |\n", base, sz, params,
+                   clk_port_kernels()->name, r.ro.n_threads, name, med, sqrt(var));
+        }
+        fflush(stdout);
+    }
+    if (!o_json) {
+        char rss[32];
+        printf("\npeak RSS %s (model file %s)\n", human(clk_sys_peak_rss(), rss, sizeof rss), sz);
+    }
+    run_close(&r);
+    return 0;
+}
+
 /* ====================================================== top-level help */
 
 static void help_main(void)
@@ -1827,6 +1965,7 @@ static void help_main(void)
            "  logits MODEL.gguf    the model's logits for a file of token ids\n"
            "  generate MODEL.gguf  continue a prompt greedily\n"
            "  quantize IN OUT TYPE re-encode a model's weights (Q8_0, Q4_K_M, ...) as llama.cpp does\n"
+           "  bench MODEL.gguf     prompt and generation speed (tokens/s), as llama-bench measures\n"
            "\n"
            "'%s COMMAND --help' describes each command.\n",
            prog, prog);
@@ -1853,6 +1992,7 @@ static const command commands[] = {
     {"logits", cmd_logits},
     {"generate", cmd_generate},
     {"quantize", cmd_quantize}, /* issue 5 */
+    {"bench", cmd_bench},       /* issue 6 */
     {NULL, NULL},
 };
 
