@@ -1825,6 +1825,7 @@ static int cmd_quantize(int argc, char **argv)
 static void help_bench(void)
 {
     printf("usage: %s bench MODEL.gguf [-p 128] [-n 32] [-r 5] [--threads N] [--json]\n"
+           "                  [--lora FILE [--lora-scale S]]...\n"
            "\n"
            "Measure prompt processing (pp: one batch of P tokens, logits for the last\n"
            "position only) and generation (tg: N single-token decodes) in tokens per\n"
@@ -1837,6 +1838,7 @@ static void help_bench(void)
            "  --json             one JSON object per test on stdout instead of the table\n"
            "  --no-mmap          read the model into memory instead of mapping it\n",
            prog);
+    help_lora_opts();
 }
 
 static int bench_cmp(const void *a, const void *b)
@@ -1880,6 +1882,7 @@ static int cmd_bench(int argc, char **argv)
     long n_prompt, n_gen, reps, i, test;
     uint64_t rng = 0x9E3779B97F4A7C15ull;
 
+    argc = lora_take_args("bench", argc, argv);
     if (parse_opts("bench", argc, argv, opts, pos, 1, help_bench) != 1)
         usage_error("bench", "%s", "expected one MODEL.gguf");
     memset(&r, 0, sizeof r);
