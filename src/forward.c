@@ -98,17 +98,19 @@ typedef struct fwd_sizes {
  * n_ff (down). The byte size of a row depends on the weight type (Q8_K rows
  * are 292 bytes per 256 values, Q8_0 34 per 32, f32 4 per value); the plan
  * takes the largest over every type clika computes with, so any mix of
- * weight types fits. */
-static uint64_t act_row_max(const clk_hparams *hp, int act)
+ * weight types fits. LoRA's B reads rows of r values (r <= lora_rank; an
+ * f32 row of lora_rank values is longer than any format's row of fewer). */
+static uint64_t act_row_max(const clk_hparams *hp, int act, int lora_rank)
 {
     static const int types[] = {CLK_T_F32, CLK_T_F16,  CLK_T_BF16, CLK_T_Q8_0, CLK_T_Q4_0, CLK_T_Q4_1,
                                 CLK_T_Q5_0, CLK_T_Q5_1, CLK_T_Q4_K, CLK_T_Q5_K, CLK_T_Q6_K};
-    int widths[3], i, j;
+    int widths[4], i, j;
     uint64_t best = 0;
     widths[0] = hp->n_embd;
     widths[1] = hp->n_head_max * hp->head_dim_v;
     widths[2] = hp->n_ff_max;
-    for (i = 0; i < 3; i++)
+    widths[3] = lora_rank > 0 ? lora_rank : hp->n_embd;
+    for (i = 0; i < 4; i++)
         for (j = 0; j < (int)(sizeof types / sizeof types[0]); j++) {
             const clk_type_info *ti = clk_type(types[j]);
             uint64_t b;
@@ -149,7 +151,7 @@ static clk_status fwd_sizes_of(const clk_hparams *hp, const clk_run_opts *o, fwd
     s->ff_gate = B * (uint64_t)hp->n_ff_max * 4;
     s->ff_up = s->ff_gate;
     s->tmp = B * (uint64_t)hp->n_embd * 4;
-    s->xq_row = clk_plan_round(act_row_max(hp, o->act)); /* rows stay CLK_ALIGN-aligned */
+    s->xq_row = clk_plan_round(act_row_max(hp, o->act, o->lora_rank)); /* rows stay CLK_ALIGN-aligned */
     s->xq = B * s->xq_row;
     s->att = (uint64_t)o->n_threads * C * 4;
     s->logits = (uint64_t)o->n_out * (uint64_t)hp->n_vocab * 4;
@@ -322,21 +324,32 @@ static void mm_task(void *ctx, int t, int n_tasks)
     j->k->matmul(&mm);
 }
 
+/* The format activations take for weights of type wtype. */
+static int act_fmt(const clk_fwd *f, int wtype)
+{
+    return f->o.act == CLK_ACT_F32 ? CLK_T_F32 : clk_type(wtype)->act;
+}
+
 /* ------------------------------------------------------------ LoRA */
 
 /* A LoRA pair adds s * B (A x) to the output of its weight W (model.h).
- * A x is computed from the f32 activations directly (CLK_ACT_F32: A and B
- * are dequantized, nothing is rounded to an activation format), into
- * lora_t [m][r]. Then B is multiplied in tiles of FWD_MM_ROWS rows: task t
- * of n_threads takes tiles t, t+T, ..., multiplies each into its own
- * scratch lora_u[t] [m][FWD_MM_ROWS] and adds s times it to its columns
- * of y. Every element of y gets one addition per pair, in the order the
+ * Numerics follow llama.cpp's graph (build_lora_mm: mul_mat(B, mul_mat(A,
+ * x)), scaled, added): with native activations the rows of x are converted
+ * to A's activation format (f16 for F16 A, f32 for F32 A) and A x to B's,
+ * in the xq buffer, which the next linear() then converts again (xq_fmt is
+ * reset); with CLK_ACT_F32 both products read f32 rows directly. A x goes
+ * to lora_t [m][r]. Then B is multiplied in tiles of FWD_MM_ROWS rows:
+ * task t of n_threads takes tiles t, t+T, ..., multiplies each into its own
+ * scratch lora_u[t] [m][FWD_MM_ROWS] and adds s times it to its columns of
+ * y. Every element of y gets one addition per pair, in the order the
  * adapters were loaded, computed from its own row only: the bits do not
  * depend on the thread count or on how the tokens were batched. */
 typedef struct lora_job {
     clk_fwd *f;
     const clk_lora_w *p;
-    const float *t; /* [m][rank]: A x */
+    const void *x;  /* [m] activation rows of r values for B, x_row bytes apart */
+    size_t x_row;
+    int act;        /* format route of x (CLK_ACT_*) */
     int m, n;       /* activation rows, columns of y (rows of B) */
     float *y;       /* [m][ldy] */
     size_t ldy;
@@ -355,18 +368,43 @@ static void lora_b_task(void *ctx, int t, int n_tasks)
         mm.w = (const unsigned char *)j->p->b.data + (size_t)r0 * j->p->b.row_bytes; /* rows r0.. of B */
         mm.w_row = j->p->b.row_bytes;
         mm.k = j->p->rank;
-        mm.x = j->t;
-        mm.x_row = (size_t)j->p->rank * sizeof(float);
+        mm.x = j->x;
+        mm.x_row = j->x_row;
         mm.m = j->m;
         mm.y = u;
         mm.ldy = FWD_MM_ROWS;
         mm.r0 = 0;
         mm.r1 = nr;
-        mm.act = CLK_ACT_F32;
+        mm.act = j->act;
         k->matmul(&mm);
         for (i = 0; i < j->m; i++)
             k->axpy_f32(j->y + (size_t)i * j->ldy + r0, j->p->scale, u + (size_t)i * FWD_MM_ROWS, nr);
     }
+}
+
+/* Rows src[0..m) (k floats, ld apart) as activations for weights of type
+ * wtype: the f32 rows themselves on the f32 route or for f32-format
+ * weights, else converted into xq (invalidating what xq held). */
+static const void *lora_act(clk_fwd *f, int wtype, const float *src, size_t ld, int m, int k, size_t *x_row)
+{
+    qa_job q;
+    if (act_fmt(f, wtype) == CLK_T_F32) {
+        *x_row = ld * sizeof(float);
+        return src;
+    }
+    q.k = f->k;
+    q.wtype = wtype;
+    q.act = f->o.act;
+    q.n = k;
+    q.m = m;
+    q.x = src;
+    q.ldx = ld;
+    q.y = (unsigned char *)f->xq;
+    q.ldy = f->xq_row;
+    run_tasks(f, qa_task, &q, (m + FWD_QA_ROWS - 1) / FWD_QA_ROWS, (double)m * k);
+    f->xq_fmt = -1; /* xq no longer holds xq_src's rows */
+    *x_row = f->xq_row;
+    return f->xq;
 }
 
 /* y += s * B (lora_t) for pair p over m rows (lora_t already holds A x). */
@@ -375,7 +413,8 @@ static void lora_add_b(clk_fwd *f, const clk_lora_w *p, int m, float *y, size_t 
     lora_job b;
     b.f = f;
     b.p = p;
-    b.t = f->lora_t;
+    b.x = lora_act(f, p->b.type, f->lora_t, (size_t)p->rank, m, p->rank, &b.x_row);
+    b.act = f->o.act;
     b.m = m;
     b.n = (int)p->b.ne[1];
     b.y = y;
@@ -395,21 +434,21 @@ static void lora_apply(clk_fwd *f, const clk_tensor *w, float *y, size_t ldy)
         a.mm.w = p->a.data;
         a.mm.w_row = p->a.row_bytes;
         a.mm.k = f->xq_k;
-        a.mm.x = f->xq_src; /* f32 rows, xq_ld floats apart */
-        a.mm.x_row = f->xq_ld * sizeof(float);
+        a.mm.x = lora_act(f, p->a.type, f->xq_src, f->xq_ld, f->xq_m, f->xq_k, &a.mm.x_row);
         a.mm.m = f->xq_m;
         a.mm.y = f->lora_t;
         a.mm.ldy = (size_t)p->rank;
         a.mm.r0 = 0;
         a.mm.r1 = p->rank;
-        a.mm.act = CLK_ACT_F32;
+        a.mm.act = f->o.act;
         run_tasks(f, mm_task, &a, (p->rank + FWD_MM_ROWS - 1) / FWD_MM_ROWS, (double)p->rank * f->xq_m * f->xq_k);
         lora_add_b(f, p, f->xq_m, y, ldy);
     }
 }
 
 /* token_embd pairs: A is [r] x n_vocab rows, so A's column for token t is
- * its row t; the embedding rows x[nb][n_embd] gain s * B A[t]. */
+ * its row t (llama.cpp: get_rows, in f32); the embedding rows x[nb][n_embd]
+ * gain s * B A[t]. */
 static void lora_embd(clk_fwd *f, const int32_t *tok, int nb)
 {
     const clk_lora_w *p;
@@ -420,12 +459,6 @@ static void lora_embd(clk_fwd *f, const int32_t *tok, int nb)
                               f->lora_t + (size_t)i * p->rank, p->rank);
         lora_add_b(f, p, nb, f->x, (size_t)f->m->hp.n_embd);
     }
-}
-
-/* The format activations take for weights of type wtype. */
-static int act_fmt(const clk_fwd *f, int wtype)
-{
-    return f->o.act == CLK_ACT_F32 ? CLK_T_F32 : clk_type(wtype)->act;
 }
 
 /* Start multiplying the rows src[0..m) (k floats each, ld apart): the
