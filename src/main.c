@@ -21,6 +21,7 @@
 #include "report.h" /* clika score (issue 2) */
 #include "fictional.h" /* clika score --tasks fictional (issue 9) */
 #include "quantize.h" /* clika quantize (issue 5) */
+#include "eval.h"     /* clika eval, merge (issue 7) */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -1949,6 +1950,1017 @@ static int cmd_bench(int argc, char **argv)
     return 0;
 }
 
+/* ======================================== clika eval and merge (issue 7, branch eval)
+ *
+ * clika eval MODEL.gguf --data DIR --out OUTDIR: every (task, language)
+ * "unit" of DIR's prompt files is run through eval.c item by item; each
+ * result line is appended to OUTDIR/<task>/<lang>/<name>_res.jsonl and
+ * fsync'd before the next item starts, so a run stopped at any point
+ * resumes with the same command: complete lines are kept (and checked),
+ * a torn last line is cut off, and the next item is the first missing one.
+ * OUTDIR/eval.tsv, written when every item is done, records what the run
+ * covered (`clika merge` reads it). At the
+ * end the results are scored exactly as `clika score --data OUTDIR` does.
+ *
+ * Memory: model_open's start-up block, then one run arena planned before
+ * any item runs: tokenizer, decoder, eval.c's lines, the JSON scratch for
+ * the longest line of any input, one result line, and (without mmap) two
+ * file buffers of the largest input file.
+ */
+
+static void help_eval(void)
+{
+    printf("usage: %s eval MODEL.gguf --data DIR --out OUTDIR [--tasks LIST] [--langs LIST]\n"
+           "                 [--mode letter|generate|option] [--prompt raw|chat] [--limit N]\n"
+           "                 [--shard I/N] [--threads N] [--ctx N] [--mem-limit B]\n"
+           "                 [--model-name NAME] [--quiet] [--no-mmap]\n"
+           "\n"
+           "Run a GGUF model on the CLiKA multiple-choice tasks and score it. The prompts\n"
+           "are the authors' open-model prompts, DIR/x_*/x_*_<L>_model_input.jsonl; each\n"
+           "item's result goes to OUTDIR/<task>/<lang>/NAME_res.jsonl ({\"id\", \"input\",\n"
+           "\"res\", \"label\", \"uuid\", \"scores\", ...}) as soon as it is computed, and\n"
+           "OUTDIR/report.{json,md,csv,svg} are written at the end, exactly as\n"
+           "'clika score --data OUTDIR --model NAME' writes them.\n"
+           "\n"
+           "  --data DIR        the CLiKA layout (../shared/clika, fixtures/clika-mini)\n"
+           "  --out OUTDIR      results and reports; an interrupted run resumes there\n"
+           "  --tasks LIST      from x_csqa,x_copa,x_name,x_geo (default: all in DIR)\n"
+           "  --langs LIST      language codes (default: those of en,zh,de,fr,it,ja,pl,\n"
+           "                    ru,ar,he that every task has); English is always run\n"
+           "  --mode M          letter (default): log-probability of each option letter\n"
+           "                    after the prompt, one forward pass per item;\n"
+           "                    generate: greedy decoding of 4 tokens, parsed as the\n"
+           "                    authors did; option: log-likelihood of each option's\n"
+           "                    text (acc in res, acc_norm per byte in res_norm)\n"
+           "  --prompt P        raw (default) or chat: wrap each prompt in the model's\n"
+           "                    chat format (ChatML/Qwen, Llama 3 or Gemma, recognized\n"
+           "                    from tokenizer.chat_template)\n"
+           "  --limit N         the first N items of each task/language\n"
+           "  --shard I/N       only items i with i %% N == I (0 <= I < N); combine the\n"
+           "                    N output directories with 'clika merge'\n"
+           "  --threads N       worker threads (default 1; results are identical)\n"
+           "  --ctx N           KV cache positions (default: the longest prompt's bound)\n"
+           "  --mem-limit B     refuse, printing the memory plan, if it needs more\n"
+           "  --model-name NAME result file name (default: the model file's base name)\n"
+           "  --quiet           no progress on standard error\n"
+           "  --no-mmap         read files into memory instead of mapping them\n",
+           prog);
+}
+
+#define EVAL_MAX_UNITS (CLK_MAX_TASKS * CLK_MAX_LANGS)
+
+typedef struct eval_unit {
+    const clk_task_info *task;
+    char lang[CLK_MAX_LANG_CODE];
+    char prompt_path[CLK_MAX_PATH]; /* DATA/x_geo/x_geo_zh_model_input.jsonl */
+    char data_path[CLK_MAX_PATH];   /* DATA/x_geo/zh/zh_geo_data.jsonl, "" if none (uuid = line) */
+    char res_path[CLK_MAX_PATH];    /* OUTDIR/x_geo/zh/NAME_res.jsonl */
+    long n_lines;                   /* records in the prompt file */
+    long n_items;                   /* after --limit */
+    long n_mine;                    /* of those, this shard's */
+} eval_unit;
+
+typedef struct eval_cfg {
+    const char *data, *out, *name;
+    int n_tasks, n_langs;
+    const clk_task_info *task[CLK_MAX_TASKS];
+    char lang[CLK_MAX_LANGS][CLK_MAX_LANG_CODE];
+    long limit;        /* -1: none */
+    int shard, of;
+    int mode, quiet, no_mmap;
+    int n_units;
+    eval_unit unit[EVAL_MAX_UNITS];
+    char listing[CLK_MAX_DIRLIST];
+} eval_cfg;
+
+static eval_cfg ecfg; /* static: ~1 MB of paths */
+
+static char lower_c(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
+
+/* name == code or code + "_trans", ASCII case-insensitively */
+static int lang_matches(const char *name, size_t n, const char *code)
+{
+    size_t k = strlen(code), i;
+    if (n != k && !(n == k + 6 && clk_ascii_ieq("_trans", name + k, 6))) return 0;
+    for (i = 0; i < k; i++)
+        if (lower_c(name[i]) != code[i]) return 0;
+    return 1;
+}
+
+typedef struct find_ctx {
+    const char *prefix, *suffix, *code; /* match prefix + <lang> + suffix, or (code NULL) any name ending in suffix */
+    int want_dir;
+    char found[CLK_MAX_FILENAME];
+    int n_found;
+} find_ctx;
+
+static int find_cb(void *ctx, const char *name, int is_dir)
+{
+    find_ctx *f = (find_ctx *)ctx;
+    size_t n = strlen(name), np = strlen(f->prefix), ns = strlen(f->suffix);
+    if (is_dir != f->want_dir || n < np + ns || memcmp(name, f->prefix, np) || memcmp(name + n - ns, f->suffix, ns))
+        return 0;
+    if (f->code && !lang_matches(name + np, n - np - ns, f->code)) return 0;
+    if (f->n_found++ == 0) snprintf(f->found, sizeof f->found, "%s", name);
+    return 0;
+}
+
+/* The one entry of dir matching (prefix, lang, suffix); 0 if none, -1 if several. */
+static int find_entry(const char *dir, const char *prefix, const char *code, const char *suffix, int want_dir,
+                      char *out, size_t cap)
+{
+    find_ctx f;
+    clk_oserr os;
+    memset(&f, 0, sizeof f);
+    f.prefix = prefix, f.suffix = suffix, f.code = code, f.want_dir = want_dir;
+    if (clk_sys_listdir(dir, ecfg.listing, sizeof ecfg.listing, find_cb, &f, &os) != 0) return 0;
+    if (f.n_found != 1) return f.n_found ? -1 : 0;
+    return snprintf(out, cap, "%s/%s", dir, f.found) < (int)cap ? 1 : -1;
+}
+
+static const char *data_suffix(const clk_task_info *t)
+{
+    if (!strcmp(t->name, "x_geo")) return "_geo_data.jsonl";
+    if (!strcmp(t->name, "x_name")) return "_name_data_generate.jsonl";
+    if (!strcmp(t->name, "x_copa")) return "test.jsonl";
+    return "validation.jsonl";
+}
+
+static void eval_die(const char *fmt, const char *a, const char *b)
+{
+    clk_err e;
+    clk_fail(&e, CLK_E_DATA, fmt, a, b);
+    die(&e);
+}
+
+static int prompt_file(const char *task_dir, const clk_task_info *t, const char *code, char *out, size_t cap)
+{
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "%s_", t->name);
+    return find_entry(task_dir, prefix, code, "_model_input.jsonl", 0, out, cap);
+}
+
+static void add_lang_code(const char *s, size_t n)
+{
+    int l;
+    size_t i;
+    if (n == 0 || n >= CLK_MAX_LANG_CODE) usage_error("eval", "bad language code in '%s'", s);
+    if (ecfg.n_langs == CLK_MAX_LANGS) usage_error("eval", "%s", "more than CLK_MAX_LANGS languages");
+    for (i = 0; i < n; i++) ecfg.lang[ecfg.n_langs][i] = lower_c(s[i]);
+    ecfg.lang[ecfg.n_langs][n] = 0;
+    for (l = 0; l < ecfg.n_langs; l++)
+        if (!strcmp(ecfg.lang[l], ecfg.lang[ecfg.n_langs])) return;
+    ecfg.n_langs++;
+}
+
+/* Tasks and languages from the options and DIR; every unit's files. */
+static void eval_discover(const char *tasks, const char *langs)
+{
+    char dir[CLK_MAX_PATH], path[CLK_MAX_PATH];
+    int t, l;
+    ecfg.n_tasks = 0;
+    if (tasks) {
+        const char *p = tasks;
+        for (;;) {
+            const char *comma = strchr(p, ',');
+            size_t n = comma ? (size_t)(comma - p) : strlen(p);
+            const clk_task_info *ti;
+            for (ti = clk_tasks; ti->name; ti++)
+                if (strlen(ti->name) == n && !memcmp(ti->name, p, n)) break;
+            if (!ti->name) usage_error("eval", "unknown task in '%s' (x_csqa, x_copa, x_name, x_geo)", tasks);
+            if (ecfg.n_tasks == CLK_MAX_TASKS) usage_error("eval", "%s", "too many tasks");
+            ecfg.task[ecfg.n_tasks++] = ti;
+            if (!comma) break;
+            p = comma + 1;
+        }
+    } else {
+        const clk_task_info *ti;
+        for (ti = clk_tasks; ti->name; ti++) {
+            int d = 0;
+            snprintf(dir, sizeof dir, "%s/%s", ecfg.data, ti->name);
+            if (clk_sys_stat(dir, NULL, &d) == 0 && d) ecfg.task[ecfg.n_tasks++] = ti;
+        }
+        if (!ecfg.n_tasks) eval_die("'%s' has none of x_csqa, x_copa, x_name, x_geo%s", ecfg.data, "");
+    }
+    ecfg.n_langs = 0;
+    add_lang_code("en", 2);
+    if (langs) {
+        const char *p = langs;
+        for (;;) {
+            const char *comma = strchr(p, ',');
+            add_lang_code(p, comma ? (size_t)(comma - p) : strlen(p));
+            if (!comma) break;
+            p = comma + 1;
+        }
+    } else {
+        int i;
+        for (i = 1; i < CLK_N_DEFAULT_LANGS; i++) {
+            int all = 1;
+            for (t = 0; t < ecfg.n_tasks && all; t++) {
+                snprintf(dir, sizeof dir, "%s/%s", ecfg.data, ecfg.task[t]->name);
+                all = prompt_file(dir, ecfg.task[t], clk_default_langs[i], path, sizeof path) == 1;
+            }
+            if (all) add_lang_code(clk_default_langs[i], strlen(clk_default_langs[i]));
+        }
+    }
+    ecfg.n_units = 0;
+    for (t = 0; t < ecfg.n_tasks; t++)
+        for (l = 0; l < ecfg.n_langs; l++) {
+            eval_unit *u = &ecfg.unit[ecfg.n_units++];
+            char ldir[CLK_MAX_PATH];
+            int r;
+            u->task = ecfg.task[t];
+            memcpy(u->lang, ecfg.lang[l], sizeof u->lang);
+            if (snprintf(dir, sizeof dir, "%s/%s", ecfg.data, u->task->name) >= (int)sizeof dir)
+                usage_error("eval", "%s", "--data path too long");
+            r = prompt_file(dir, u->task, u->lang, u->prompt_path, sizeof u->prompt_path);
+            if (r != 1)
+                eval_die(r ? "%s: several prompt files for language '%s'" : "%s: no x_*_%s_model_input.jsonl", dir,
+                         u->lang);
+            u->data_path[0] = 0;
+            if (find_entry(dir, "", u->lang, "", 1, ldir, sizeof ldir) == 1 &&
+                find_entry(ldir, "", NULL, data_suffix(u->task), 0, u->data_path, sizeof u->data_path) != 1)
+                u->data_path[0] = 0;
+            if (snprintf(u->res_path, sizeof u->res_path, "%s/%s/%s/%s_res.jsonl", ecfg.out, u->task->name,
+                         ecfg.lang[l], ecfg.name) >= (int)sizeof u->res_path)
+                usage_error("eval", "%s", "--out path too long");
+        }
+}
+
+/* A whole input file: mapped, or read into buf (planned). */
+static void file_load(const char *path, void *buf, uint64_t cap, clk_map *m)
+{
+    clk_oserr os;
+    clk_err e;
+    int rc = (clk_sys_can_map() && !ecfg.no_mmap) ? clk_sys_map(path, m, &os) : clk_sys_read(path, buf, cap, m, &os);
+    if (rc != 0) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+}
+
+/* Size facts of one file for the plan: bytes, lines, longest line. */
+static void file_measure(const char *path, uint64_t *size, uint64_t *lines, uint64_t *longest)
+{
+    clk_map m;
+    int d = 0;
+    *size = *lines = *longest = 0;
+    if (clk_sys_stat(path, size, &d) != 0 || d) return;
+    if (clk_sys_can_map() && !ecfg.no_mmap) {
+        clk_oserr os;
+        if (clk_sys_map(path, &m, &os) != 0) return;
+        clk_jsonl_measure(m.data, (size_t)m.size, lines, longest);
+        clk_sys_unmap(&m);
+    } else {
+        *lines = *size; /* bounds only: the file is not read while planning */
+        *longest = *size;
+    }
+}
+
+static const char *json_string(const clk_json_doc *d, const char *key, size_t *n)
+{
+    const clk_json *v = clk_json_get(d, d->root, key);
+    if (!v || v->type != CLK_JSON_STRING) return NULL;
+    *n = v->n;
+    return v->u.s;
+}
+
+/* Items of a unit from its prompt file's line count. */
+static void unit_count(eval_unit *u, uint64_t lines)
+{
+    clk_err e;
+    if (lines > CLK_MAX_ITEMS) {
+        clk_fail(&e, CLK_E_LIMIT, "%s has more than CLK_MAX_ITEMS (%d) items", u->prompt_path, CLK_MAX_ITEMS);
+        die(&e);
+    }
+    u->n_lines = (long)lines;
+    u->n_items = ecfg.limit >= 0 && ecfg.limit < u->n_lines ? ecfg.limit : u->n_lines;
+    u->n_mine = u->n_items > ecfg.shard ? (u->n_items - ecfg.shard + ecfg.of - 1) / ecfg.of : 0;
+}
+
+/* ------------------------------------------------------------- progress */
+
+typedef struct eval_progress {
+    double t0, last;
+    long done, total; /* items evaluated by this process, and to do */
+    int tty;
+} eval_progress;
+
+static void progress_show(eval_progress *p, const eval_unit *u, long udone, int force)
+{
+    double now = clk_sys_seconds(), rate, eta;
+    if (ecfg.quiet) return;
+    if (!force && now - p->last < (p->tty ? 0.2 : 10.0)) return;
+    p->last = now;
+    rate = now > p->t0 ? (double)p->done / (now - p->t0) : 0;
+    eta = rate > 0 ? (double)(p->total - p->done) / rate : 0;
+    fprintf(stderr, "%s%s eval: %s/%s %ld/%ld, %ld/%ld items this run, %.2f items/s, ETA %.0f s%s",
+            p->tty ? "\r" : "", prog, u->task->name, u->lang, udone, u->n_mine, p->done, p->total, rate, eta,
+            p->tty ? "\033[K" : "\n");
+    fflush(stderr);
+}
+
+/* ------------------------------------------------------------- the run */
+
+typedef struct eval_bufs {
+    void *file[3];       /* without mmap: [file_cap] each: prompts, data, results */
+    uint64_t file_cap;
+    clk_buf line;        /* one result line */
+    uint64_t json_bytes; /* planned scratch for one parsed line */
+} eval_bufs;
+
+/* Check the complete lines of an existing results file against the items
+ * this run would write, cut a torn last line off; returns the lines kept. */
+static long eval_resume(const eval_unit *u, clk_arena *a, eval_bufs *b, int mode)
+{
+    clk_map m;
+    clk_err e;
+    clk_oserr os;
+    clk_jsonl r;
+    const char *line;
+    size_t len, good;
+    uint64_t lines, size;
+    long k = 0;
+    int d = 0;
+    if (clk_sys_stat(u->res_path, &size, &d) != 0) return 0;
+    if (size > b->file_cap && !(clk_sys_can_map() && !ecfg.no_mmap)) {
+        clk_fail(&e, CLK_E_DATA, "%s grew since the run was planned", u->res_path);
+        die(&e);
+    }
+    file_load(u->res_path, b->file[2], b->file_cap, &m);
+    clk_eval_complete_lines((const char *)m.data, (size_t)m.size, &good, &lines);
+    if ((long)lines > u->n_mine) {
+        clk_fail(&e, CLK_E_DATA, "%s has %llu results, more than the %ld items of this run (another --limit or "
+                 "--shard?): use a new --out", u->res_path, (unsigned long long)lines, u->n_mine);
+        die(&e);
+    }
+    clk_jsonl_init(&r, m.data, good);
+    while (clk_jsonl_next(&r, &line, &len)) {
+        size_t mark = clk_arena_mark(a), ml;
+        clk_json_doc doc;
+        const clk_json *id;
+        const char *ms;
+        long want = ecfg.shard + k * ecfg.of;
+        if (clk_json_parse(line, len, u->res_path, r.line, a, &doc, &e) != CLK_OK) {
+            clk_fail_wrap(&e, "resuming: ");
+            die(&e);
+        }
+        id = clk_json_get(&doc, doc.root, "id");
+        ms = json_string(&doc, "mode", &ml);
+        if (!id || !id->is_int || id->u.i != want) {
+            clk_fail(&e, CLK_E_DATA, "%s:%llu: expected the result of item %ld: use a new --out", u->res_path,
+                     (unsigned long long)r.line, want);
+            die(&e);
+        }
+        if (!ms || strcmp(ms, clk_eval_mode_name(mode))) {
+            clk_fail(&e, CLK_E_DATA, "%s:%llu: a result of another --mode than '%s': use a new --out", u->res_path,
+                     (unsigned long long)r.line, clk_eval_mode_name(mode));
+            die(&e);
+        }
+        clk_arena_reset(a, mark);
+        k++;
+    }
+    if (m.mapped) clk_sys_unmap(&m);
+    if (good < size) { /* a torn last line: the item is run again */
+        clk_file f;
+        if (clk_sys_append(&f, u->res_path, &os) != 0 || clk_sys_truncate(&f, good, &os) != 0 ||
+            clk_sys_commit(&f, &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            die(&e);
+        }
+    }
+    return k;
+}
+
+typedef struct eval_stats {
+    long items, gen_first_letter, gen_agree, gen_disagree;
+} eval_stats;
+
+static void eval_unit_run(eval_unit *u, clk_eval *ev, clk_arena *a, eval_bufs *b, eval_progress *p,
+                          eval_stats *st)
+{
+    static clk_eval_item it; /* 4 KiB of answer text: not on the stack */
+    clk_map pm, dm;
+    clk_jsonl pr, dr;
+    clk_file f;
+    clk_err e;
+    clk_oserr os;
+    char dir[CLK_MAX_PATH];
+    const char *pl, *dl = NULL;
+    size_t plen, dlen = 0;
+    long i = 0, done, udone;
+    int have_data = u->data_path[0] != 0;
+
+    file_load(u->prompt_path, b->file[0], b->file_cap, &pm);
+    if (b->file_cap) { /* without mmap the items are counted only now */
+        uint64_t lines, lg;
+        clk_jsonl_measure(pm.data, (size_t)pm.size, &lines, &lg);
+        p->total -= u->n_mine;
+        unit_count(u, lines);
+        p->total += u->n_mine;
+    }
+    clk_jsonl_init(&pr, pm.data, (size_t)pm.size);
+    done = eval_resume(u, a, b, ecfg.mode);
+    udone = done;
+    if (done == u->n_mine) {
+        if (pm.mapped) clk_sys_unmap(&pm);
+        return;
+    }
+    snprintf(dir, sizeof dir, "%s/%s/%s", ecfg.out, u->task->name, u->lang);
+    if (clk_sys_mkdirs(dir, &os) != 0 || clk_sys_append(&f, u->res_path, &os) != 0) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+    if (have_data) {
+        file_load(u->data_path, b->file[1], b->file_cap, &dm);
+        clk_jsonl_init(&dr, dm.data, (size_t)dm.size);
+    }
+    for (i = 0; i < u->n_items && clk_jsonl_next(&pr, &pl, &plen); i++) {
+        size_t mark = clk_arena_mark(a), n;
+        clk_json_doc pd, dd;
+        clk_eval_rec rec;
+        clk_out o;
+        const char *s;
+        int have_d = have_data && clk_jsonl_next(&dr, &dl, &dlen);
+        if (have_data && !have_d) {
+            clk_fail(&e, CLK_E_DATA, "%s has fewer records than %s", u->data_path, u->prompt_path);
+            die(&e);
+        }
+        if (i % ecfg.of != ecfg.shard) continue;
+        if ((i - ecfg.shard) / ecfg.of < done) continue;
+        if (clk_json_parse(pl, plen, u->prompt_path, pr.line, a, &pd, &e) != CLK_OK) die(&e);
+        memset(&rec, 0, sizeof rec);
+        rec.id = i;
+        rec.mode = ecfg.mode;
+        rec.uuid_int = i;
+        if (have_d) {
+            const clk_json *id;
+            if (clk_json_parse(dl, dlen, u->data_path, dr.line, a, &dd, &e) != CLK_OK) die(&e);
+            id = clk_json_get(&dd, dd.root, "id");
+            if (id && id->type == CLK_JSON_STRING) {
+                rec.uuid_is_str = 1, rec.uuid = id->u.s, rec.uuid_len = id->n;
+            } else if (id && id->is_int) {
+                rec.uuid_int = (long long)id->u.i;
+            }
+        }
+        s = json_string(&pd, "input", &n);
+        if (!s) eval_die("%s: a record without a string \"input\"%s", u->prompt_path, "");
+        it.prompt = s;
+        it.len = n;
+        it.n_options = u->task->n_options;
+        rec.label = json_string(&pd, "label", &rec.label_len);
+        if (!rec.label) eval_die("%s: a record without a string \"label\"%s", u->prompt_path, "");
+        if (clk_eval_run(ev, &it, &e) != CLK_OK) {
+            clk_fail_wrap(&e, "%s:%llu: ", u->prompt_path, (unsigned long long)pr.line);
+            die(&e);
+        }
+        b->line.len = 0;
+        o = clk_out_buf(&b->line, &e);
+        if (clk_eval_record(&o, &rec, &it, &e) != CLK_OK) die(&e);
+        /* one write per line, then fsync: after a crash the file ends with
+         * complete lines and at most one torn line, which resuming cuts */
+        if (clk_sys_write(&f, b->line.p, b->line.len, &os) != 0 || clk_sys_sync(&f, &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            die(&e);
+        }
+        clk_arena_reset(a, mark);
+        st->items++;
+        p->done++;
+        udone++;
+        progress_show(p, u, udone, 0);
+    }
+    if (udone != u->n_mine) eval_die("%s ended early (expected %s more items)", u->prompt_path, "");
+    if (clk_sys_commit(&f, &os) != 0) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+    if (pm.mapped) clk_sys_unmap(&pm);
+    if (have_data && dm.mapped) clk_sys_unmap(&dm);
+    progress_show(p, u, udone, 1);
+}
+
+/* After the run: generate mode's agreement with letter mode over every
+ * result line of the output (not only this process's). */
+static void eval_agreement(clk_arena *a, eval_bufs *b, eval_stats *st)
+{
+    int k;
+    for (k = 0; k < ecfg.n_units; k++) {
+        clk_map m;
+        clk_jsonl r;
+        const char *line;
+        size_t len;
+        clk_err e;
+        file_load(ecfg.unit[k].res_path, b->file[2], b->file_cap, &m);
+        clk_jsonl_init(&r, m.data, (size_t)m.size);
+        while (clk_jsonl_next(&r, &line, &len)) {
+            size_t mark = clk_arena_mark(a), nr = 0, nl = 0;
+            clk_json_doc d;
+            const char *res, *lr;
+            const clk_json *fl;
+            if (clk_json_parse(line, len, ecfg.unit[k].res_path, r.line, a, &d, &e) != CLK_OK) die(&e);
+            res = json_string(&d, "res", &nr);
+            lr = json_string(&d, "letter_res", &nl);
+            fl = clk_json_get(&d, d.root, "first_token_letter");
+            if (res && lr && nl == 1) {
+                if (clk_answer_pred(res, nr) == (uint32_t)(unsigned char)lr[0])
+                    st->gen_agree++;
+                else
+                    st->gen_disagree++;
+                if (fl && fl->type == CLK_JSON_TRUE) st->gen_first_letter++;
+            }
+            clk_arena_reset(a, mark);
+        }
+        if (m.mapped) clk_sys_unmap(&m);
+    }
+}
+
+static void eval_manifest(const char *model_path, int prompt)
+{
+    char path[CLK_MAX_PATH];
+    clk_file f;
+    clk_oserr os;
+    clk_err e;
+    clk_out o;
+    int k;
+    if (snprintf(path, sizeof path, "%s/eval.tsv", ecfg.out) >= (int)sizeof path) usage_error("eval", "%s", "--out too long");
+    if (clk_sys_mkdirs(ecfg.out, &os) != 0 || clk_sys_create(&f, path, &os) != 0) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+    e.msg[0] = 0;
+    o = file_out(&f, &e);
+    clk_outf(&o, "# clika eval: task, language, items (after --limit); model file %s\n", model_path);
+    clk_outf(&o, "name\t%s\nmode\t%s\nprompt\t%s\nshard\t%d\t%d\n", ecfg.name, clk_eval_mode_name(ecfg.mode),
+             clk_eval_prompt_name(prompt), ecfg.shard, ecfg.of);
+    for (k = 0; k < ecfg.n_units; k++)
+        clk_outf(&o, "unit\t%s\t%s\t%ld\n", ecfg.unit[k].task->name, ecfg.unit[k].lang, ecfg.unit[k].n_items);
+    if (e.msg[0] || clk_sys_commit(&f, &os) != 0) {
+        if (!e.msg[0]) clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        clk_sys_abandon(&f);
+        die(&e);
+    }
+}
+
+/* "x_geo,x_name" and "en,zh" lists for the scoring step */
+static void eval_lists(char *tasks, size_t tcap, char *langs, size_t lcap)
+{
+    int i;
+    size_t n = 0;
+    tasks[0] = langs[0] = 0;
+    for (i = 0; i < ecfg.n_tasks; i++) n += (size_t)snprintf(tasks + n, tcap - n, "%s%s", i ? "," : "", ecfg.task[i]->name);
+    n = 0;
+    for (i = 0; i < ecfg.n_langs; i++) n += (size_t)snprintf(langs + n, lcap - n, "%s%s", i ? "," : "", ecfg.lang[i]);
+}
+
+static int cmd_eval(int argc, char **argv)
+{
+    const char *o_data = NULL, *o_out = NULL, *o_tasks = NULL, *o_langs = NULL, *o_mode = NULL, *o_limit = NULL,
+               *o_threads = NULL, *o_ctx = NULL, *o_mem = NULL, *o_name = NULL, *o_quiet = NULL, *o_shard = NULL,
+               *o_prompt = NULL, *o_nomap = NULL, *o_noreuse = NULL, *o_batch = NULL;
+    const opt opts[] = {{"--data", NULL, 1, &o_data},         {"--out", "-o", 1, &o_out},
+                        {"--tasks", NULL, 1, &o_tasks},       {"--langs", NULL, 1, &o_langs},
+                        {"--mode", NULL, 1, &o_mode},         {"--limit", NULL, 1, &o_limit},
+                        {"--threads", "-t", 1, &o_threads},   {"--ctx", NULL, 1, &o_ctx},
+                        {"--mem-limit", NULL, 1, &o_mem},     {"--model-name", NULL, 1, &o_name},
+                        {"--quiet", "-q", 0, &o_quiet},       {"--shard", NULL, 1, &o_shard},
+                        {"--prompt", NULL, 1, &o_prompt},     {"--no-mmap", NULL, 0, &o_nomap},
+                        {"--no-reuse", NULL, 0, &o_noreuse},  {"--batch", NULL, 1, &o_batch},
+                        {NULL, NULL, 0, NULL}};
+    const char *pos[1] = {NULL};
+    static run_ctx r;
+    static char name_buf[CLK_MAX_FILENAME], tasks_buf[256], langs_buf[256];
+    clk_eval_opts eo = clk_eval_defaults();
+    clk_eval ev;
+    clk_err e;
+    clk_oserr os;
+    eval_bufs b;
+    eval_progress prog_state;
+    eval_stats st;
+    uint64_t max_file = 0, longest = 0, max_prompt = 0, bytes;
+    int k, prompt = CLK_PROMPT_RAW;
+    uintptr_t pad;
+    void *mem;
+    double t0;
+
+    if (parse_opts("eval", argc, argv, opts, pos, 1, help_eval) != 1) usage_error("eval", "%s", "expected one MODEL.gguf");
+    if (!o_data) usage_error("eval", "%s", "missing --data DIR (the CLiKA layout)");
+    if (!o_out) usage_error("eval", "%s", "missing --out OUTDIR");
+    memset(&ecfg.unit, 0, sizeof ecfg.unit);
+    ecfg.data = o_data;
+    ecfg.out = o_out;
+    ecfg.quiet = o_quiet != NULL;
+    ecfg.no_mmap = o_nomap != NULL;
+    ecfg.mode = o_mode ? clk_eval_mode_parse(o_mode) : CLK_EVAL_LETTER;
+    if (ecfg.mode < 0) usage_error("eval", "--mode: expected letter, generate or option, found '%s'", o_mode);
+    ecfg.limit = opt_int("eval", "--limit", o_limit, 1, CLK_MAX_ITEMS, -1);
+    ecfg.shard = 0, ecfg.of = 1;
+    if (o_shard) {
+        int i_, n_, c_ = 0;
+        if (sscanf(o_shard, "%d/%d%n", &i_, &n_, &c_) != 2 || o_shard[c_] || n_ < 1 || i_ < 0 || i_ >= n_)
+            usage_error("eval", "--shard: expected I/N with 0 <= I < N, found '%s'", o_shard);
+        ecfg.shard = i_, ecfg.of = n_;
+    }
+    if (o_name) {
+        ecfg.name = o_name;
+    } else { /* the model file's base name without .gguf */
+        const char *base = strrchr(pos[0], '/');
+        size_t n;
+        base = base ? base + 1 : pos[0];
+        n = strlen(base);
+        if (n > 5 && !strcmp(base + n - 5, ".gguf")) n -= 5;
+        if (n == 0 || n >= sizeof name_buf) usage_error("eval", "%s", "cannot name the results: give --model-name");
+        memcpy(name_buf, base, n);
+        name_buf[n] = 0;
+        ecfg.name = name_buf;
+    }
+    if (strchr(ecfg.name, '/') || !ecfg.name[0]) usage_error("eval", "--model-name: '%s' is not a file name", ecfg.name);
+    memset(&r, 0, sizeof r);
+    run_opts_parse("eval", &r, o_threads, o_batch, NULL, o_mem);
+    eval_discover(o_tasks, o_langs);
+
+    /* measure every input: items, longest line, largest file */
+    for (k = 0; k < ecfg.n_units; k++) {
+        eval_unit *u = &ecfg.unit[k];
+        uint64_t size, lines, lg;
+        file_measure(u->prompt_path, &size, &lines, &lg);
+        if (size > max_file) max_file = size;
+        if (lg > longest) longest = lg;
+        if (lg > max_prompt) max_prompt = lg;
+        unit_count(u, lines); /* without mmap a bound: counted again when the file is read */
+        if (u->data_path[0]) {
+            file_measure(u->data_path, &size, &lines, &lg);
+            if (size > max_file) max_file = size;
+            if (lg > longest) longest = lg;
+        }
+        file_measure(u->res_path, &size, &lines, &lg);
+        if (size > max_file) max_file = size;
+        if (lg > longest) longest = lg;
+    }
+    if (!(clk_sys_can_map() && !ecfg.no_mmap)) longest = max_file;
+
+    run_open(&r, pos[0], o_nomap != NULL);
+    if (o_prompt && !strcmp(o_prompt, "chat")) {
+        clk_str tmpl;
+        if (!get_string(&r.mf.g, "tokenizer.chat_template", &tmpl)) {
+            clk_fail(&e, CLK_E_UNSUPPORTED, "%s: --prompt chat: the model has no tokenizer.chat_template", pos[0]);
+            die(&e);
+        }
+        prompt = clk_eval_template_detect(tmpl.p, (size_t)tmpl.n);
+        if (prompt < 0) {
+            clk_fail(&e, CLK_E_UNSUPPORTED,
+                     "%s: --prompt chat: the chat template is none of ChatML/Qwen, Llama 3, Gemma", pos[0]);
+            die(&e);
+        }
+    } else if (o_prompt && strcmp(o_prompt, "raw")) {
+        usage_error("eval", "--prompt: expected raw or chat, found '%s'", o_prompt);
+    }
+    eo.mode = ecfg.mode;
+    eo.prompt = prompt;
+    eo.reuse = o_noreuse == NULL;
+    eo.max_prompt = (size_t)max_prompt;
+    {
+        long dflt = (long)clk_tok_max_tokens(clk_eval_max_text(&eo)) + eo.max_new;
+        if (the_model.hp.n_ctx_train > 0 && dflt > (long)the_model.hp.n_ctx_train) dflt = the_model.hp.n_ctx_train;
+        r.ro.n_ctx = (int)opt_int("eval", "--ctx", o_ctx, 8, 1L << 24, dflt);
+    }
+    r.ro.n_out = clk_eval_n_out(&eo);
+    if (r.ro.n_out > r.ro.n_batch) r.ro.n_batch = r.ro.n_out;
+
+    /* the run arena: tokenizer, eval, decoder, JSON scratch, result line, file buffers */
+    memset(&b, 0, sizeof b);
+    b.json_bytes = clk_json_bytes(longest);
+    b.file_cap = (clk_sys_can_map() && !ecfg.no_mmap) ? 0 : max_file;
+    if (clk_tok_plan(&r.mf.g, clk_eval_max_text(&eo), &r.plan, &e) != CLK_OK) die_in(pos[0], &e);
+    clk_eval_plan(&eo, r.ro.n_ctx, &r.plan);
+    clk_plan_add(&r.plan, "eval json scratch", 2 * b.json_bytes);
+    clk_plan_add(&r.plan, "eval result line", clk_eval_record_bytes((size_t)max_prompt));
+    if (b.file_cap) clk_plan_addn(&r.plan, "eval file buffers", b.file_cap, 3);
+    if (clk_fwd_plan(&the_model.hp, &r.ro, &r.plan) != CLK_OK) {
+        clk_fail(&e, CLK_E_LIMIT, "memory plan for ctx %d does not fit in 64 bits", r.ro.n_ctx);
+        die(&e);
+    }
+    check_mem_limit(&r.plan, r.limit, &r.ro, clk_eval_max_text(&eo));
+    bytes = r.plan.total - r.mf.startup_bytes;
+    r.raw = calloc(1, (size_t)bytes + CLK_ALIGN);
+    if (!r.raw) {
+        clk_fail(&e, CLK_E_NOMEM, "cannot acquire the %llu-byte run arena", (unsigned long long)bytes);
+        die(&e);
+    }
+    pad = (CLK_ALIGN - ((uintptr_t)r.raw & (CLK_ALIGN - 1))) & (CLK_ALIGN - 1);
+    clk_arena_init(&r.arena, (unsigned char *)r.raw + pad, (size_t)bytes);
+    if (clk_arena_alloc(&r.arena, clk_pool_bytes(r.ro.n_threads), "threads", &mem, &e) != CLK_OK) die(&e);
+    if (clk_pool_start(&r.pool, mem, r.ro.n_threads, &os) != 0) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+    if (clk_tok_init(&r.tok, &r.mf.g, clk_eval_max_text(&eo), &r.arena, &e) != CLK_OK) die_in(pos[0], &e);
+    if (clk_fwd_init(&r.f, &the_model, &r.ro, r.pool, &r.arena, &e) != CLK_OK) die_in(pos[0], &e);
+    if (clk_eval_init(&ev, &r.f, &r.tok, &eo, &r.arena, &e) != CLK_OK) die_in(pos[0], &e);
+    if (clk_arena_alloc(&r.arena, clk_eval_record_bytes((size_t)max_prompt), "eval result line", &mem, &e) != CLK_OK)
+        die(&e);
+    b.line.p = (char *)mem;
+    b.line.cap = clk_eval_record_bytes((size_t)max_prompt);
+    for (k = 0; k < (b.file_cap ? 3 : 0); k++)
+        if (clk_arena_alloc(&r.arena, (size_t)b.file_cap, "eval file buffers", &b.file[k], &e) != CLK_OK) die(&e);
+    /* the JSON scratch is what remains: parsed lines come and go above this mark */
+
+    memset(&prog_state, 0, sizeof prog_state);
+    memset(&st, 0, sizeof st);
+    prog_state.tty = clk_sys_isatty(2);
+    for (k = 0; k < ecfg.n_units; k++) prog_state.total += ecfg.unit[k].n_mine;
+    t0 = prog_state.t0 = clk_sys_seconds();
+    for (k = 0; k < ecfg.n_units; k++) eval_unit_run(&ecfg.unit[k], &ev, &r.arena, &b, &prog_state, &st);
+    if (!ecfg.quiet && prog_state.tty) fputc('\n', stderr);
+    {
+        double dt = clk_sys_seconds() - t0;
+        fprintf(stderr, "%s eval: %ld items in %.2f s (%.2f items/s), %s mode, %llu prompt tokens evaluated, %llu "
+                "reused from the cache\n", prog, st.items, dt, dt > 0 ? (double)st.items / dt : 0.0,
+                clk_eval_mode_name(ecfg.mode), (unsigned long long)ev.n_evaluated, (unsigned long long)ev.n_reused);
+    }
+    if (ecfg.mode == CLK_EVAL_GENERATE) {
+        eval_agreement(&r.arena, &b, &st);
+        fprintf(stderr, "%s eval: generate vs letter: %ld of %ld answers parse to a different letter (%.1f%%); the "
+                "first greedy token was an option letter in %ld\n", prog, st.gen_disagree,
+                st.gen_agree + st.gen_disagree,
+                st.gen_agree + st.gen_disagree ? 100.0 * (double)st.gen_disagree / (double)(st.gen_agree + st.gen_disagree) : 0.0,
+                st.gen_first_letter);
+    }
+    run_close(&r);
+    /* written last: `clika merge` refuses a shard without it (unfinished) */
+    eval_manifest(pos[0], prompt);
+    if (ecfg.of > 1) {
+        printf("%s: shard %d/%d of %s written to %s; combine the shards with '%s merge'\n", prog, ecfg.shard, ecfg.of,
+               ecfg.name, ecfg.out, prog);
+        return 0;
+    }
+    {
+        clk_score_opts so;
+        eval_lists(tasks_buf, sizeof tasks_buf, langs_buf, sizeof langs_buf);
+        so.data = ecfg.out;
+        so.model = ecfg.name;
+        so.tasks = tasks_buf;
+        so.langs = langs_buf;
+        score_and_report(&so, ecfg.out, 0);
+    }
+    return 0;
+}
+
+
+/* ------------------------------------------------------------ clika merge */
+
+static void help_merge(void)
+{
+    printf("usage: %s merge OUTDIR... --out DIR [--no-mmap]\n"
+           "\n"
+           "Combine the output directories of 'clika eval --shard I/N' runs (all N of\n"
+           "them, each finished) into DIR, as if one unsharded run had written it, and\n"
+           "score the result (DIR/report.{json,md,csv,svg}). Every shard must have the\n"
+           "same model name, mode, prompt format, tasks, languages and item counts, and\n"
+           "every item must be covered exactly once; otherwise nothing is written.\n",
+           prog);
+}
+
+#ifndef CLK_MAX_SHARDS
+#define CLK_MAX_SHARDS 256
+#endif
+#define EVAL_MANIFEST_BYTES 65536
+
+typedef struct eval_manifest_info {
+    char name[CLK_MAX_FILENAME], mode[32], prompt[32];
+    int shard, of, n_units;
+    char task[EVAL_MAX_UNITS][16], lang[EVAL_MAX_UNITS][CLK_MAX_LANG_CODE];
+    long items[EVAL_MAX_UNITS];
+} eval_manifest_info;
+
+static eval_manifest_info mani[CLK_MAX_SHARDS];
+
+static void manifest_read(const char *dir, eval_manifest_info *m)
+{
+    static char text[EVAL_MANIFEST_BYTES];
+    char path[CLK_MAX_PATH];
+    clk_map map;
+    clk_oserr os;
+    clk_err e;
+    char *p, *line;
+    memset(m, 0, sizeof *m);
+    m->of = 0;
+    if (snprintf(path, sizeof path, "%s/eval.tsv", dir) >= (int)sizeof path) usage_error("merge", "%s", "path too long");
+    if (clk_sys_read(path, text, sizeof text - 1, &map, &os) != 0) {
+        clk_fail(&e, CLK_E_DATA, "%s (is '%s' the output of a finished 'clika eval'?)", os.msg, dir);
+        die(&e);
+    }
+    text[map.size] = 0;
+    for (p = text; *p; p = line) {
+        char *nl = strchr(p, '\n');
+        char a[CLK_MAX_FILENAME], c[CLK_MAX_FILENAME];
+        long n;
+        int i1, i2;
+        line = nl ? nl + 1 : p + strlen(p);
+        if (nl) *nl = 0;
+        if (p[0] == '#' || !p[0]) continue;
+        if (sscanf(p, "name\t%255s", m->name) == 1) continue;
+        if (sscanf(p, "mode\t%31s", m->mode) == 1) continue;
+        if (sscanf(p, "prompt\t%31s", m->prompt) == 1) continue;
+        if (sscanf(p, "shard\t%d\t%d", &i1, &i2) == 2) {
+            m->shard = i1, m->of = i2;
+            continue;
+        }
+        if (sscanf(p, "unit\t%255s\t%255s\t%ld", a, c, &n) == 3 && m->n_units < EVAL_MAX_UNITS && strlen(a) < 16 &&
+            strlen(c) < CLK_MAX_LANG_CODE) {
+            strcpy(m->task[m->n_units], a);
+            strcpy(m->lang[m->n_units], c);
+            m->items[m->n_units++] = n;
+            continue;
+        }
+        clk_fail(&e, CLK_E_FORMAT, "%s: unexpected line '%.80s'", path, p);
+        die(&e);
+    }
+    if (!m->name[0] || !m->mode[0] || m->of < 1 || m->shard < 0 || m->shard >= m->of || !m->n_units) {
+        clk_fail(&e, CLK_E_FORMAT, "%s: incomplete manifest", path);
+        die(&e);
+    }
+}
+
+static int cmd_merge(int argc, char **argv)
+{
+    const char *o_out = NULL, *o_nomap = NULL;
+    const opt opts[] = {{"--out", "-o", 1, &o_out}, {"--no-mmap", NULL, 0, &o_nomap}, {NULL, NULL, 0, NULL}};
+    static const char *pos[CLK_MAX_SHARDS];
+    static char tasks_buf[256], langs_buf[256];
+    typedef struct slot {
+        const char *p;
+        size_t len;
+    } slot;
+    clk_plan plan;
+    clk_arena arena;
+    clk_err e;
+    clk_oserr os;
+    clk_map map[CLK_MAX_SHARDS];
+    void *fbuf[CLK_MAX_SHARDS];
+    slot *idx;
+    uint64_t max_file = 0, longest = 0, json_bytes;
+    long max_items = 0;
+    int n, s, k, seen[CLK_MAX_SHARDS];
+    const eval_manifest_info *m0 = &mani[0];
+
+    n = parse_opts("merge", argc, argv, opts, pos, CLK_MAX_SHARDS, help_merge);
+    if (n < 1) usage_error("merge", "%s", "expected the OUTDIRs of 'clika eval --shard I/N'");
+    if (!o_out) usage_error("merge", "%s", "missing --out DIR");
+    ecfg.no_mmap = o_nomap != NULL;
+    memset(seen, 0, sizeof seen);
+    for (s = 0; s < n; s++) {
+        eval_manifest_info *m = &mani[s];
+        manifest_read(pos[s], m);
+        if (strcmp(m->name, m0->name) || strcmp(m->mode, m0->mode) || strcmp(m->prompt, m0->prompt) ||
+            m->of != m0->of || m->n_units != m0->n_units)
+            eval_die("%s and %s are not shards of one run (name, mode, prompt, shard count or units differ)", pos[0],
+                     pos[s]);
+        for (k = 0; k < m->n_units; k++)
+            if (strcmp(m->task[k], m0->task[k]) || strcmp(m->lang[k], m0->lang[k]) || m->items[k] != m0->items[k])
+                eval_die("%s and %s cover different tasks, languages or item counts", pos[0], pos[s]);
+        if (seen[m->shard]++) eval_die("%s: shard given twice (%s)", pos[s], "");
+    }
+    if (n != m0->of) {
+        clk_fail(&e, CLK_E_DATA, "the run has %d shards, %d were given", m0->of, n);
+        die(&e);
+    }
+    /* the plan: every shard's file of a unit at once, an index of its items, JSON scratch */
+    ecfg.n_units = m0->n_units;
+    for (k = 0; k < m0->n_units; k++) {
+        if (m0->items[k] > max_items) max_items = m0->items[k];
+        for (s = 0; s < n; s++) {
+            char path[CLK_MAX_PATH];
+            uint64_t size, lines, lg;
+            snprintf(path, sizeof path, "%s/%s/%s/%s_res.jsonl", pos[s], m0->task[k], m0->lang[k], m0->name);
+            file_measure(path, &size, &lines, &lg);
+            if (size > max_file) max_file = size;
+            if (lg > longest) longest = lg;
+        }
+    }
+    if (!(clk_sys_can_map() && !ecfg.no_mmap)) longest = max_file;
+    json_bytes = clk_json_bytes(longest);
+    clk_plan_init(&plan);
+    if (!(clk_sys_can_map() && !ecfg.no_mmap)) clk_plan_addn(&plan, "merge file buffers", max_file + 1, (uint64_t)n);
+    clk_plan_add(&plan, "merge index", (uint64_t)(max_items + 1) * sizeof(slot));
+    clk_plan_add(&plan, "merge json scratch", json_bytes);
+    acquire(&arena, &plan);
+    for (s = 0; s < n; s++) {
+        fbuf[s] = NULL;
+        if (!(clk_sys_can_map() && !ecfg.no_mmap) &&
+            clk_arena_alloc(&arena, (size_t)max_file + 1, "merge file buffers", &fbuf[s], &e) != CLK_OK)
+            die(&e);
+    }
+    if (clk_arena_alloc(&arena, (size_t)(max_items + 1) * sizeof(slot), "merge index", (void **)&idx, &e) != CLK_OK)
+        die(&e);
+
+    for (k = 0; k < m0->n_units; k++) {
+        char path[CLK_MAX_PATH], dir[CLK_MAX_PATH];
+        long i, items = m0->items[k];
+        clk_file f;
+        for (i = 0; i < items; i++) idx[i].p = NULL;
+        for (s = 0; s < n; s++) {
+            clk_jsonl r;
+            const char *line;
+            size_t len;
+            snprintf(path, sizeof path, "%s/%s/%s/%s_res.jsonl", pos[s], m0->task[k], m0->lang[k], m0->name);
+            if (mani[s].items[k] > mani[s].shard) {
+                file_load(path, fbuf[s], max_file + 1, &map[s]);
+            } else { /* a shard with no item of this unit may have no file */
+                map[s].data = (const uint8_t *)"";
+                map[s].size = 0;
+                map[s].mapped = 0;
+            }
+            clk_jsonl_init(&r, map[s].data, (size_t)map[s].size);
+            if (map[s].size && map[s].data[map[s].size - 1] != '\n')
+                eval_die("%s: the last line is incomplete (resume that shard's run first)%s", path, "");
+            while (clk_jsonl_next(&r, &line, &len)) {
+                size_t mark = clk_arena_mark(&arena);
+                clk_json_doc d;
+                const clk_json *id;
+                if (clk_json_parse(line, len, path, r.line, &arena, &d, &e) != CLK_OK) die(&e);
+                id = clk_json_get(&d, d.root, "id");
+                if (!id || !id->is_int || id->u.i < 0 || id->u.i >= items || id->u.i % m0->of != mani[s].shard) {
+                    clk_fail(&e, CLK_E_DATA, "%s:%llu: an \"id\" that is not an item of shard %d/%d", path,
+                             (unsigned long long)r.line, mani[s].shard, m0->of);
+                    die(&e);
+                }
+                if (idx[id->u.i].p) {
+                    clk_fail(&e, CLK_E_DATA, "%s:%llu: item %lld is there twice", path, (unsigned long long)r.line,
+                             (long long)id->u.i);
+                    die(&e);
+                }
+                idx[id->u.i].p = line;
+                idx[id->u.i].len = len + 1; /* with its "\n" */
+                clk_arena_reset(&arena, mark);
+            }
+        }
+        for (i = 0; i < items; i++)
+            if (!idx[i].p) {
+                clk_fail(&e, CLK_E_DATA, "%s/%s: item %ld is in no shard", m0->task[k], m0->lang[k], i);
+                die(&e);
+            }
+        snprintf(dir, sizeof dir, "%s/%s/%s", o_out, m0->task[k], m0->lang[k]);
+        if (snprintf(path, sizeof path, "%s/%s_res.jsonl", dir, m0->name) >= (int)sizeof path)
+            usage_error("merge", "%s", "--out too long");
+        if (clk_sys_mkdirs(dir, &os) != 0 || clk_sys_create(&f, path, &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            die(&e);
+        }
+        for (i = 0; i < items; i++)
+            if (clk_sys_write(&f, idx[i].p, idx[i].len, &os) != 0) break;
+        if (i < items || clk_sys_commit(&f, &os) != 0) {
+            clk_sys_abandon(&f);
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            die(&e);
+        }
+        for (s = 0; s < n; s++)
+            if (map[s].mapped) clk_sys_unmap(&map[s]);
+    }
+    free(arena_block);
+    arena_block = NULL;
+
+    /* the merged run's manifest and reports, as an unsharded run writes them */
+    {
+        char path[CLK_MAX_PATH];
+        clk_file f;
+        clk_out o;
+        size_t tn = 0, ln = 0;
+        int t;
+        snprintf(path, sizeof path, "%s/eval.tsv", o_out);
+        if (clk_sys_create(&f, path, &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            die(&e);
+        }
+        e.msg[0] = 0;
+        o = file_out(&f, &e);
+        clk_outf(&o, "# clika merge of %d shards\nname\t%s\nmode\t%s\nprompt\t%s\nshard\t0\t1\n", n, m0->name,
+                 m0->mode, m0->prompt);
+        for (k = 0; k < m0->n_units; k++) clk_outf(&o, "unit\t%s\t%s\t%ld\n", m0->task[k], m0->lang[k], m0->items[k]);
+        if (e.msg[0] || clk_sys_commit(&f, &os) != 0) {
+            if (!e.msg[0]) clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            die(&e);
+        }
+        tasks_buf[0] = langs_buf[0] = 0;
+        for (k = 0; k < m0->n_units; k++) {
+            for (t = 0; t < k; t++)
+                if (!strcmp(m0->task[t], m0->task[k])) break;
+            if (t == k) tn += (size_t)snprintf(tasks_buf + tn, sizeof tasks_buf - tn, "%s%s", tn ? "," : "", m0->task[k]);
+            for (t = 0; t < k; t++)
+                if (!strcmp(m0->lang[t], m0->lang[k])) break;
+            if (t == k) ln += (size_t)snprintf(langs_buf + ln, sizeof langs_buf - ln, "%s%s", ln ? "," : "", m0->lang[k]);
+        }
+        {
+            clk_score_opts so;
+            so.data = o_out;
+            so.model = m0->name;
+            so.tasks = tasks_buf;
+            so.langs = langs_buf;
+            score_and_report(&so, o_out, 0);
+        }
+    }
+    return 0;
+}
+
 /* ====================================================== top-level help */
 
 static void help_main(void)
@@ -1960,6 +2972,8 @@ static void help_main(void)
            "English: Performance (RA), Consistency (en-CO) and Conductivity (XRR).\n"
            "\n"
            "Commands:\n"
+           "  eval MODEL.gguf      run a model on CLiKA (--data DIR --out OUTDIR) and score it\n"
+           "  merge OUTDIR...      combine 'eval --shard' outputs (--out DIR) and score them\n"
            "  score                score CLiKA result files: report.json/.md/.csv/.svg\n"
            "  help                 this text\n"
            "  version              the version and how this binary was built\n"
@@ -1996,6 +3010,8 @@ static const command commands[] = {
     {"generate", cmd_generate},
     {"quantize", cmd_quantize}, /* issue 5 */
     {"bench", cmd_bench},       /* issue 6 */
+    {"eval", cmd_eval},         /* issue 7 */
+    {"merge", cmd_merge},       /* issue 7 */
     {NULL, NULL},
 };
 
