@@ -1973,7 +1973,7 @@ static void help_eval(void)
     printf("usage: %s eval MODEL.gguf --data DIR --out OUTDIR [--tasks LIST] [--langs LIST]\n"
            "                 [--mode letter|generate|option] [--prompt raw|chat] [--limit N]\n"
            "                 [--shard I/N] [--threads N] [--ctx N] [--mem-limit B]\n"
-           "                 [--model-name NAME] [--quiet] [--no-mmap]\n"
+           "                 [--model-name NAME] [--quiet] [--no-mmap] [--lora FILE [--lora-scale S]]...\n"
            "\n"
            "Run a GGUF model on the CLiKA multiple-choice tasks and score it. The prompts\n"
            "are the authors' open-model prompts, DIR/x_*/x_*_<L>_model_input.jsonl; each\n"
@@ -2003,8 +2003,11 @@ static void help_eval(void)
            "  --mem-limit B     refuse, printing the memory plan, if it needs more\n"
            "  --model-name NAME result file name (default: the model file's base name)\n"
            "  --quiet           no progress on standard error\n"
-           "  --no-mmap         read files into memory instead of mapping them\n",
+           "  --no-mmap         read files into memory instead of mapping them\n"
+           "  --tasks fictional the Conductivity level (XRR) with generated answers; a run\n"
+           "                    of its own: see 'clika eval --tasks fictional --help'\n",
            prog);
+    help_lora_opts();
 }
 
 #define EVAL_MAX_UNITS (CLK_MAX_TASKS * CLK_MAX_LANGS)
@@ -2512,6 +2515,431 @@ static void eval_lists(char *tasks, size_t tcap, char *langs, size_t lcap)
     for (i = 0; i < ecfg.n_langs; i++) n += (size_t)snprintf(langs + n, lcap - n, "%s%s", i ? "," : "", ecfg.lang[i]);
 }
 
+
+/* ==== clika eval --tasks fictional (issue 9) ====
+ *
+ * Greedy answers of the live model (with its --lora adapters) to the
+ * fictional test files, written in the layout `clika score --tasks
+ * fictional` reads, then scored. For each target language L:
+ *     test<L>.jsonl      -> OUTDIR/fictional/<l>/NAME_res.jsonl
+ *     testEN.jsonl       -> OUTDIR/fictional/<l>/NAME_en_res.jsonl
+ *     translate<L>.jsonl -> OUTDIR/fictional/<l>/NAME_translate_res.jsonl (when it exists)
+ * The model sees the record's "prompt", then "\n" and its "input" when
+ * that is not empty (the authors' instruction/input pairs), raw or in the
+ * model's chat format (--prompt chat). Generation stops at an
+ * end-of-generation token, after --max-new tokens (default 32), or at the
+ * first newline after some text: the answer is cut there.
+ * English is asked once per run and its answers are written to every
+ * language's directory (one model, the same answers). Memory: the run
+ * arena of `clika eval`, with one JSON line of scratch, the prompt text
+ * and one result line.
+ */
+typedef struct fict_src {
+    char path[CLK_MAX_PATH];
+    clk_map map;
+    clk_jsonl lines;
+} fict_src;
+
+static void fict_src_open(fict_src *s, void *buf, uint64_t cap)
+{
+    clk_oserr os;
+    clk_err e;
+    if (buf ? clk_sys_read(s->path, buf, cap, &s->map, &os) : clk_sys_map(s->path, &s->map, &os)) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+    clk_jsonl_init(&s->lines, s->map.data, (size_t)s->map.size);
+}
+
+/* Cut an answer at its first newline that follows some non-space text. */
+static size_t fict_cut(const char *s, size_t n)
+{
+    size_t i;
+    int text = 0;
+    for (i = 0; i < n; i++) {
+        if (s[i] == '\n' && text) return i;
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') text = 1;
+    }
+    return n;
+}
+
+typedef struct fict_run {
+    clk_eval *ev;
+    clk_arena *a;
+    char *text;        /* [text_cap] the prompt given to the model */
+    size_t text_cap;
+    char *line;        /* [line_cap] one result line */
+    size_t line_cap;
+    void *file_buf;    /* without mmap: [file_cap] */
+    uint64_t file_cap;
+    long limit;
+    int max_new;
+    int quiet;
+    long done, total;
+    double t0;
+} fict_run;
+
+/* Answer every record of test file src (up to the limit) and write the
+ * result lines to each of out[0..n_out). */
+static void fict_answer_file(fict_run *fr, fict_src *src, clk_file *out, int n_out)
+{
+    static char res[CLK_MAX_EVAL_RES];
+    const char *line;
+    size_t len;
+    long i = 0;
+    clk_err e;
+    clk_oserr os;
+    fict_src_open(src, fr->file_buf, fr->file_cap);
+    while ((fr->limit <= 0 || i < fr->limit) && clk_jsonl_next(&src->lines, &line, &len)) {
+        size_t mark = clk_arena_mark(fr->a), tl = 0, rl = 0;
+        clk_json_doc d;
+        const clk_json *p, *in;
+        clk_buf b;
+        clk_out o;
+        int n_gen = 0, k;
+        if (clk_json_parse(line, len, src->path, src->lines.line, fr->a, &d, &e) != CLK_OK) die(&e);
+        p = clk_json_get(&d, d.root, "prompt");
+        in = clk_json_get(&d, d.root, "input");
+        if (!p || p->type != CLK_JSON_STRING) {
+            clk_fail(&e, CLK_E_FORMAT, "%s:%llu: expected a string \"prompt\"", src->path,
+                     (unsigned long long)src->lines.line);
+            die(&e);
+        }
+        if (p->n + 1 + (in && in->type == CLK_JSON_STRING ? in->n : 0) > fr->text_cap) {
+            clk_fail(&e, CLK_E_INTERNAL, "%s:%llu: prompt longer than planned", src->path,
+                     (unsigned long long)src->lines.line);
+            die(&e);
+        }
+        memcpy(fr->text, p->u.s, p->n);
+        tl = p->n;
+        if (in && in->type == CLK_JSON_STRING && in->n > 0) {
+            fr->text[tl++] = '\n';
+            memcpy(fr->text + tl, in->u.s, in->n);
+            tl += in->n;
+        }
+        if (clk_eval_generate(fr->ev, fr->text, tl, fr->max_new, res, sizeof res, &rl, &n_gen, &e) != CLK_OK)
+            die_in(src->path, &e);
+        rl = fict_cut(res, rl);
+        b.p = fr->line, b.cap = fr->line_cap, b.len = 0;
+        o = clk_out_buf(&b, &e);
+        if (clk_outf(&o, "{\"id\": %ld, \"input\": ", i) != CLK_OK || clk_eval_json_str(&o, fr->text, tl) != CLK_OK ||
+            clk_out_str(&o, ", \"res\": ") != CLK_OK || clk_eval_json_str(&o, res, rl) != CLK_OK ||
+            clk_outf(&o, ", \"n_gen\": %d}\n", n_gen) != CLK_OK)
+            die(&e);
+        for (k = 0; k < n_out; k++)
+            if (clk_sys_write(&out[k], b.p, b.len, &os) != 0) {
+                clk_fail(&e, CLK_E_IO, "%s", os.msg);
+                die(&e);
+            }
+        clk_arena_reset(fr->a, mark);
+        i++;
+        fr->done++;
+        if (!fr->quiet && clk_sys_isatty(2))
+            fprintf(stderr, "\r%s eval fictional: %ld/%ld answers (%.1f/s)", prog, fr->done, fr->total,
+                    (double)fr->done / (clk_sys_seconds() - fr->t0 + 1e-9));
+    }
+    clk_sys_unmap(&src->map);
+}
+
+static void fict_create(clk_file *f, const char *out, const char *lang, const char *name, const char *suffix)
+{
+    char dir[CLK_MAX_PATH], path[CLK_MAX_PATH];
+    clk_oserr os;
+    clk_err e;
+    if (snprintf(dir, sizeof dir, "%s/fictional/%s", out, lang) >= (int)sizeof dir ||
+        snprintf(path, sizeof path, "%s/%s%s", dir, name, suffix) >= (int)sizeof path)
+        usage_error("eval", "%s", "--out: path too long");
+    if (clk_sys_mkdirs(dir, &os) != 0 || clk_sys_create(f, path, &os) != 0) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+}
+
+static void fict_commit(clk_file *f, int n)
+{
+    clk_oserr os;
+    clk_err e;
+    int k;
+    for (k = 0; k < n; k++)
+        if (clk_sys_commit(&f[k], &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            die(&e);
+        }
+}
+
+static void help_eval_fictional(void)
+{
+    printf("usage: %s eval MODEL.gguf --tasks fictional --data DIR --out OUTDIR [--langs LIST]\n"
+           "                 [--lora FILE [--lora-scale S]]... [--max-new N] [--limit N]\n"
+           "                 [--prompt raw|chat] [--model-name NAME] [--threads N] [--ctx N]\n"
+           "                 [--batch N] [--mem-limit B] [--quiet] [--no-mmap]\n"
+           "\n"
+           "The Conductivity level: greedy answers to DIR/fictional/test/target/test<L>.jsonl,\n"
+           "testEN.jsonl and Translate/translate<L>.jsonl, written to\n"
+           "OUTDIR/fictional/<l>/NAME_res.jsonl, NAME_en_res.jsonl and\n"
+           "NAME_translate_res.jsonl, then scored as 'clika score --tasks fictional' does\n"
+           "(OUTDIR/report.{json,md,csv}). Give the adapter fine-tuned for L with --lora\n"
+           "and --langs L; run once per target language into the same OUTDIR.\n"
+           "\n"
+           "  --langs LIST      target languages (default: every one DIR has a test file for)\n"
+           "  --max-new N       new tokens per answer (default 32); an answer also ends at\n"
+           "                    end of turn and at its first newline after some text\n"
+           "  --limit N         only the first N records of every file\n"
+           "  --prompt P        raw (default): the prompt, then a newline and the input\n"
+           "                    when there is one; chat: in the model's chat format\n",
+           prog);
+    help_lora_opts();
+}
+
+static int fict_eval_cmd(int argc, char **argv)
+{
+    const char *o_data = NULL, *o_out = NULL, *o_tasks = NULL, *o_langs = NULL, *o_limit = NULL, *o_threads = NULL,
+               *o_ctx = NULL, *o_mem = NULL, *o_name = NULL, *o_quiet = NULL, *o_prompt = NULL, *o_nomap = NULL,
+               *o_batch = NULL, *o_maxnew = NULL;
+    const opt opts[] = {{"--data", NULL, 1, &o_data},       {"--out", "-o", 1, &o_out},
+                        {"--tasks", NULL, 1, &o_tasks},     {"--langs", NULL, 1, &o_langs},
+                        {"--limit", NULL, 1, &o_limit},     {"--threads", "-t", 1, &o_threads},
+                        {"--ctx", NULL, 1, &o_ctx},         {"--mem-limit", NULL, 1, &o_mem},
+                        {"--model-name", NULL, 1, &o_name}, {"--quiet", "-q", 0, &o_quiet},
+                        {"--prompt", NULL, 1, &o_prompt},   {"--no-mmap", NULL, 0, &o_nomap},
+                        {"--batch", NULL, 1, &o_batch},     {"--max-new", NULL, 1, &o_maxnew},
+                        {NULL, NULL, 0, NULL}};
+    static const char *const targets[] = {"zh", "de", "fr", "it", "ja", "pl", "ru", "ar", "he"};
+    const char *pos[1] = {NULL};
+    static run_ctx r;
+    static char name_buf[CLK_MAX_FILENAME], langs_buf[256];
+    static char lang[CLK_MAX_LANGS][8];
+    static fict_src src;
+    static clk_file files[CLK_MAX_LANGS];
+    clk_eval_opts eo = clk_eval_defaults();
+    clk_eval ev;
+    clk_err e;
+    clk_oserr os;
+    fict_run fr;
+    clk_fict_opts fo;
+    uint64_t longest = 0, max_file = 0, bytes;
+    int n_lang = 0, k, prompt = CLK_PROMPT_RAW;
+    void *mem;
+    uintptr_t pad;
+
+    argc = lora_take_args("eval", argc, argv);
+    if (parse_opts("eval", argc, argv, opts, pos, 1, help_eval_fictional) != 1)
+        usage_error("eval", "%s", "expected one MODEL.gguf");
+    if (!o_tasks || strcmp(o_tasks, "fictional"))
+        usage_error("eval", "%s", "--tasks fictional runs on its own; run the other tasks in another 'clika eval'");
+    if (!o_data) usage_error("eval", "%s", "missing --data DIR (the CLiKA layout)");
+    if (!o_out) usage_error("eval", "%s", "missing --out OUTDIR");
+    memset(&fr, 0, sizeof fr);
+    ecfg.no_mmap = o_nomap != NULL; /* file_measure reads it */
+    fr.limit = opt_int("eval", "--limit", o_limit, 1, CLK_MAX_ITEMS, 0);
+    fr.max_new = (int)opt_int("eval", "--max-new", o_maxnew, 1, CLK_MAX_EVAL_NEW, 32);
+    fr.quiet = o_quiet != NULL;
+    if (o_name) {
+        if (strlen(o_name) >= sizeof name_buf) usage_error("eval", "%s", "--model-name is too long");
+        strcpy(name_buf, o_name);
+    } else { /* the model file's base name without .gguf */
+        const char *base = strrchr(pos[0], '/');
+        size_t n;
+        base = base ? base + 1 : pos[0];
+        n = strlen(base);
+        if (n > 5 && !strcmp(base + n - 5, ".gguf")) n -= 5;
+        if (n == 0 || n >= sizeof name_buf) usage_error("eval", "%s", "cannot name the results: give --model-name");
+        memcpy(name_buf, base, n);
+        name_buf[n] = 0;
+    }
+    if (strchr(name_buf, '/') || !name_buf[0]) usage_error("eval", "--model-name: '%s' is not a file name", name_buf);
+
+    /* languages: --langs, or every target with a test file; measure the inputs */
+    {
+        const char *p = o_langs;
+        int t = 0;
+        for (;;) {
+            char code[8];
+            size_t n, i;
+            uint64_t size, lines, lg;
+            char path[CLK_MAX_PATH];
+            int dir = 0;
+            if (p) {
+                const char *c;
+                if (!*p) break;
+                c = strchr(p, ',');
+                n = c ? (size_t)(c - p) : strlen(p);
+                if (n == 0 || n >= sizeof code) usage_error("eval", "--langs: '%s' is not a list of codes", o_langs);
+                memcpy(code, p, n);
+                code[n] = 0;
+                p += n + (c ? 1 : 0);
+            } else {
+                if (t == 9) break;
+                strcpy(code, targets[t++]);
+                n = 2;
+            }
+            for (i = 0; i < n; i++) code[i] = (char)(code[i] | 0x20);
+            if (!strcmp(code, "en")) continue;
+            if (n_lang == CLK_MAX_LANGS) usage_error("eval", "%s", "--langs: more than CLK_MAX_LANGS");
+            snprintf(path, sizeof path, "%s/fictional/test/target/test", o_data);
+            for (i = 0; i < n; i++) {
+                size_t at = strlen(path);
+                path[at] = (char)(code[i] & ~0x20);
+                path[at + 1] = 0;
+            }
+            strcat(path, ".jsonl");
+            if (clk_sys_stat(path, &size, &dir) != 0 || dir) {
+                if (!o_langs) continue;
+                clk_fail(&e, CLK_E_DATA, "fictional: '%s' is missing", path);
+                die(&e);
+            }
+            strcpy(lang[n_lang++], code);
+            file_measure(path, &size, &lines, &lg);
+            if (size > max_file) max_file = size;
+            if (lg > longest) longest = lg;
+            fr.total += fr.limit > 0 && (long)lines > fr.limit ? fr.limit : (long)lines;
+            {
+                char tp[CLK_MAX_PATH];
+                int m = snprintf(tp, sizeof tp, "%s/fictional/test/Translate/translate", o_data);
+                for (i = 0; i < n && (size_t)m + i + 1 < sizeof tp; i++) tp[m + i] = (char)(code[i] & ~0x20);
+                tp[m + n] = 0;
+                strcat(tp, ".jsonl");
+                if (clk_sys_stat(tp, &size, &dir) == 0 && !dir) {
+                    file_measure(tp, &size, &lines, &lg);
+                    if (size > max_file) max_file = size;
+                    if (lg > longest) longest = lg;
+                    fr.total += fr.limit > 0 && (long)lines > fr.limit ? fr.limit : (long)lines;
+                }
+            }
+        }
+        if (n_lang == 0) {
+            clk_fail(&e, CLK_E_DATA, "fictional: no test files in '%s/fictional/test/target'", o_data);
+            die(&e);
+        }
+        snprintf(src.path, sizeof src.path, "%s/fictional/test/target/testEN.jsonl", o_data);
+        {
+            uint64_t size, lines, lg;
+            int dir = 0;
+            if (clk_sys_stat(src.path, &size, &dir) != 0 || dir) {
+                clk_fail(&e, CLK_E_DATA, "fictional: '%s' is missing", src.path);
+                die(&e);
+            }
+            file_measure(src.path, &size, &lines, &lg);
+            if (size > max_file) max_file = size;
+            if (lg > longest) longest = lg;
+            fr.total += fr.limit > 0 && (long)lines > fr.limit ? fr.limit : (long)lines;
+        }
+    }
+    if (!(clk_sys_can_map() && !o_nomap)) longest = max_file;
+
+    memset(&r, 0, sizeof r);
+    run_opts_parse("eval", &r, o_threads, o_batch, NULL, o_mem);
+    run_open(&r, pos[0], o_nomap != NULL);
+    if (o_prompt && !strcmp(o_prompt, "chat")) {
+        clk_str tmpl;
+        if (!get_string(&r.mf.g, "tokenizer.chat_template", &tmpl)) {
+            clk_fail(&e, CLK_E_UNSUPPORTED, "%s: --prompt chat: the model has no tokenizer.chat_template", pos[0]);
+            die(&e);
+        }
+        prompt = clk_eval_template_detect(tmpl.p, (size_t)tmpl.n);
+        if (prompt < 0) {
+            clk_fail(&e, CLK_E_UNSUPPORTED, "%s: --prompt chat: the chat template is none of ChatML/Qwen, Llama 3, Gemma",
+                     pos[0]);
+            die(&e);
+        }
+    } else if (o_prompt && strcmp(o_prompt, "raw")) {
+        usage_error("eval", "--prompt: expected raw or chat, found '%s'", o_prompt);
+    }
+    eo.mode = CLK_EVAL_GENERATE;
+    eo.max_new = fr.max_new;
+    eo.prompt = prompt;
+    eo.max_prompt = (size_t)longest; /* a record's prompt + "\n" + input is shorter than its JSON line */
+    {
+        long dflt = (long)clk_tok_max_tokens(clk_eval_max_text(&eo)) + eo.max_new;
+        if (the_model.hp.n_ctx_train > 0 && dflt > (long)the_model.hp.n_ctx_train) dflt = the_model.hp.n_ctx_train;
+        r.ro.n_ctx = (int)opt_int("eval", "--ctx", o_ctx, 8, 1L << 24, dflt);
+    }
+    r.ro.n_out = clk_eval_n_out(&eo);
+    if (r.ro.n_out > r.ro.n_batch) r.ro.n_batch = r.ro.n_out;
+    r.ro.lora_rank = the_model.lora_rank_max;
+    fr.text_cap = (size_t)longest + 2;
+    fr.line_cap = 6 * ((size_t)longest + CLK_MAX_EVAL_RES) + 64; /* \u escapes: 6 bytes per input byte at most */
+    fr.file_cap = (clk_sys_can_map() && !o_nomap) ? 0 : max_file;
+    if (clk_tok_plan(&r.mf.g, clk_eval_max_text(&eo), &r.plan, &e) != CLK_OK) die_in(pos[0], &e);
+    clk_eval_plan(&eo, r.ro.n_ctx, &r.plan);
+    clk_plan_add(&r.plan, "fictional text", fr.text_cap);
+    clk_plan_add(&r.plan, "fictional result line", fr.line_cap);
+    if (fr.file_cap) clk_plan_add(&r.plan, "fictional file buffer", fr.file_cap);
+    clk_plan_add(&r.plan, "fictional json scratch", clk_json_bytes(longest));
+    if (clk_fwd_plan(&the_model.hp, &r.ro, &r.plan) != CLK_OK) {
+        clk_fail(&e, CLK_E_LIMIT, "memory plan for ctx %d does not fit in 64 bits", r.ro.n_ctx);
+        die(&e);
+    }
+    check_mem_limit(&r.plan, r.limit, &r.ro, clk_eval_max_text(&eo));
+    bytes = r.plan.total - r.mf.startup_bytes;
+    r.raw = calloc(1, (size_t)bytes + CLK_ALIGN);
+    if (!r.raw) {
+        clk_fail(&e, CLK_E_NOMEM, "cannot acquire the %llu-byte run arena", (unsigned long long)bytes);
+        die(&e);
+    }
+    pad = (CLK_ALIGN - ((uintptr_t)r.raw & (CLK_ALIGN - 1))) & (CLK_ALIGN - 1);
+    clk_arena_init(&r.arena, (unsigned char *)r.raw + pad, (size_t)bytes);
+    if (clk_arena_alloc(&r.arena, clk_pool_bytes(r.ro.n_threads), "threads", &mem, &e) != CLK_OK) die(&e);
+    if (clk_pool_start(&r.pool, mem, r.ro.n_threads, &os) != 0) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+    if (clk_tok_init(&r.tok, &r.mf.g, clk_eval_max_text(&eo), &r.arena, &e) != CLK_OK) die_in(pos[0], &e);
+    if (clk_fwd_init(&r.f, &the_model, &r.ro, r.pool, &r.arena, &e) != CLK_OK) die_in(pos[0], &e);
+    if (clk_eval_init(&ev, &r.f, &r.tok, &eo, &r.arena, &e) != CLK_OK) die_in(pos[0], &e);
+    if (clk_arena_alloc(&r.arena, fr.text_cap, "fictional text", &mem, &e) != CLK_OK) die(&e);
+    fr.text = (char *)mem;
+    if (clk_arena_alloc(&r.arena, fr.line_cap, "fictional result line", &mem, &e) != CLK_OK) die(&e);
+    fr.line = (char *)mem;
+    if (fr.file_cap && clk_arena_alloc(&r.arena, (size_t)fr.file_cap, "fictional file buffer", &fr.file_buf, &e) != CLK_OK)
+        die(&e);
+    fr.ev = &ev;
+    fr.a = &r.arena;
+    fr.t0 = clk_sys_seconds();
+
+    /* English once, into every language's directory */
+    for (k = 0; k < n_lang; k++) fict_create(&files[k], o_out, lang[k], name_buf, "_en_res.jsonl");
+    fict_answer_file(&fr, &src, files, n_lang);
+    fict_commit(files, n_lang);
+    for (k = 0; k < n_lang; k++) {
+        size_t i, m;
+        char up[8];
+        for (i = 0; lang[k][i]; i++) up[i] = (char)(lang[k][i] & ~0x20);
+        up[i] = 0;
+        snprintf(src.path, sizeof src.path, "%s/fictional/test/target/test%s.jsonl", o_data, up);
+        fict_create(&files[0], o_out, lang[k], name_buf, "_res.jsonl");
+        fict_answer_file(&fr, &src, files, 1);
+        fict_commit(files, 1);
+        snprintf(src.path, sizeof src.path, "%s/fictional/test/Translate/translate%s.jsonl", o_data, up);
+        {
+            uint64_t size;
+            int dir = 0;
+            if (clk_sys_stat(src.path, &size, &dir) == 0 && !dir) {
+                fict_create(&files[0], o_out, lang[k], name_buf, "_translate_res.jsonl");
+                fict_answer_file(&fr, &src, files, 1);
+                fict_commit(files, 1);
+            }
+        }
+        m = strlen(langs_buf);
+        snprintf(langs_buf + m, sizeof langs_buf - m, "%s%s", m ? "," : "", lang[k]);
+    }
+    if (!fr.quiet && clk_sys_isatty(2)) fputc('\n', stderr);
+    {
+        double dt = clk_sys_seconds() - fr.t0;
+        fprintf(stderr, "%s eval: fictional, %ld answers in %.2f s (%.2f answers/s), up to %d new tokens each\n", prog,
+                fr.done, dt, dt > 0 ? (double)fr.done / dt : 0.0, fr.max_new);
+    }
+    run_close(&r);
+    fo.data = o_data;
+    fo.results = o_out;
+    fo.model = name_buf;
+    fo.langs = langs_buf;
+    fo.limit = fr.limit;
+    fict_score_and_report(&fo, o_out, 0);
+    return 0;
+}
+/* ==== end clika eval --tasks fictional ==== */
+
 static int cmd_eval(int argc, char **argv)
 {
     const char *o_data = NULL, *o_out = NULL, *o_tasks = NULL, *o_langs = NULL, *o_mode = NULL, *o_limit = NULL,
@@ -2542,6 +2970,14 @@ static int cmd_eval(int argc, char **argv)
     void *mem;
     double t0;
 
+    {   /* issue 9: --tasks fictional is its own run (generated answers, XRR) */
+        int i;
+        for (i = 0; i < argc; i++)
+            if ((!strcmp(argv[i], "--tasks") && i + 1 < argc && !strcmp(argv[i + 1], "fictional")) ||
+                !strcmp(argv[i], "--tasks=fictional"))
+                return fict_eval_cmd(argc, argv);
+    }
+    argc = lora_take_args("eval", argc, argv);
     if (parse_opts("eval", argc, argv, opts, pos, 1, help_eval) != 1) usage_error("eval", "%s", "expected one MODEL.gguf");
     if (!o_data) usage_error("eval", "%s", "missing --data DIR (the CLiKA layout)");
     if (!o_out) usage_error("eval", "%s", "missing --out OUTDIR");
@@ -2635,6 +3071,7 @@ static int cmd_eval(int argc, char **argv)
     clk_plan_add(&r.plan, "eval json scratch", 2 * b.json_bytes);
     clk_plan_add(&r.plan, "eval result line", clk_eval_record_bytes((size_t)max_prompt));
     if (b.file_cap) clk_plan_addn(&r.plan, "eval file buffers", b.file_cap, 3);
+    r.ro.lora_rank = the_model.lora_rank_max; /* --lora (issue 9) */
     if (clk_fwd_plan(&the_model.hp, &r.ro, &r.plan) != CLK_OK) {
         clk_fail(&e, CLK_E_LIMIT, "memory plan for ctx %d does not fit in 64 bits", r.ro.n_ctx);
         die(&e);

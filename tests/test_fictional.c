@@ -396,6 +396,89 @@ static void test_shared_chinese_mismatch(void)
     CHECK_EQ(lang("zh")->t1.n, 200);
 }
 
+/* clika eval --tasks fictional on a tiny model (../shared/models/llama-f32.gguf):
+ * the result layout, the --limit, a deterministic rerun, scoring at the end. */
+static long count_lines(const char *path)
+{
+    clk_map m;
+    clk_oserr os;
+    long n = 0;
+    uint64_t i;
+    if (clk_sys_map(path, &m, &os) != 0) return -1;
+    for (i = 0; i < m.size; i++) n += m.data[i] == '\n';
+    clk_sys_unmap(&m);
+    return n;
+}
+
+static int same_file(const char *a, const char *b)
+{
+    clk_map x, y;
+    clk_oserr os;
+    int same;
+    if (clk_sys_map(a, &x, &os) != 0) return 0;
+    if (clk_sys_map(b, &y, &os) != 0) {
+        clk_sys_unmap(&x);
+        return 0;
+    }
+    same = x.size == y.size && !memcmp(x.data, y.data, (size_t)x.size);
+    clk_sys_unmap(&x);
+    clk_sys_unmap(&y);
+    return same;
+}
+
+static void test_eval_fictional_cli(void)
+{
+    const char *bin = getenv("CLK_BIN");
+    const char *model = "../shared/models/llama-f32.gguf";
+    char cmd[1024];
+    uint64_t sz;
+    int d, rc;
+    static const char *const langs[] = {"zh", "de", "fr", "ja", "ru", "ar"};
+    int i;
+    if (!bin) SKIP("CLK_BIN not set (make test sets it)");
+    if (clk_sys_stat(model, &sz, &d) != 0) SKIP("%s is absent", model);
+    snprintf(cmd, sizeof cmd,
+             "%s eval %s --tasks fictional --data " FIX " --out " TMP "/e1 --limit 3 --max-new 4 --quiet "
+             "--model-name m >" TMP "/e1.out 2>&1",
+             bin, model);
+    rc = system(cmd);
+    CHECK_EQ(rc, 0);
+    for (i = 0; i < 6; i++) { /* every language with a test file; 3 answers in each file */
+        char p[256];
+        snprintf(p, sizeof p, TMP "/e1/fictional/%s/m_res.jsonl", langs[i]);
+        CHECK_EQ(count_lines(p), 3);
+        snprintf(p, sizeof p, TMP "/e1/fictional/%s/m_en_res.jsonl", langs[i]);
+        CHECK_EQ(count_lines(p), 3);
+        snprintf(p, sizeof p, TMP "/e1/fictional/%s/m_translate_res.jsonl", langs[i]);
+        CHECK_EQ(count_lines(p), 3);
+    }
+    CHECK(same_file(TMP "/e1/fictional/zh/m_en_res.jsonl", TMP "/e1/fictional/ar/m_en_res.jsonl"));
+    CHECK(count_lines(TMP "/e1/report.json") == 1 && count_lines(TMP "/e1/report.csv") == 7);
+    /* the same run again, one language, 2 threads: the same answers */
+    snprintf(cmd, sizeof cmd,
+             "%s eval %s --tasks=fictional --data " FIX " --out " TMP "/e2 --limit 3 --max-new 4 --quiet "
+             "--model-name m --langs de --threads 2 >" TMP "/e2.out 2>&1",
+             bin, model);
+    CHECK_EQ(system(cmd), 0);
+    CHECK(same_file(TMP "/e1/fictional/de/m_res.jsonl", TMP "/e2/fictional/de/m_res.jsonl"));
+    CHECK(same_file(TMP "/e1/fictional/de/m_translate_res.jsonl", TMP "/e2/fictional/de/m_translate_res.jsonl"));
+    CHECK(clk_sys_stat(TMP "/e2/fictional/zh", &sz, &d) != 0);
+    /* and the scoring of those files through the library */
+    score_limit = 3;
+    {
+        clk_err e;
+        CHECK_OK(score(FIX, TMP "/e2", "de", &e), e);
+        CHECK_EQ(S.lang[0].t0.n + S.lang[0].t1.n, 3);
+        CHECK_EQ(S.lang[0].tr.n, 3);
+    }
+    score_limit = 0;
+    /* mixing fictional with the multiple-choice tasks is refused */
+    snprintf(cmd, sizeof cmd, "%s eval %s --tasks fictional,x_geo --data " FIX " --out " TMP "/e3 >/dev/null 2>&1",
+             bin, model);
+    rc = system(cmd);
+    CHECK(rc != 0);
+}
+
 int main(int argc, char **argv)
 {
     TEST_INIT(argc, argv);
@@ -405,6 +488,7 @@ int main(int argc, char **argv)
     RUN(test_errors_name_the_file);
     RUN(test_training_names_check);
     RUN(test_shared_chinese_mismatch);
+    RUN(test_eval_fictional_cli);
     free(arena_mem);
     return TEST_DONE();
 }
