@@ -65,6 +65,17 @@ int clk_fict_match(const char *text, size_t tn, const char *name, size_t nn)
     return 0;
 }
 
+size_t clk_fict_answer_end(const char *s, size_t n)
+{
+    size_t i;
+    int text = 0;
+    for (i = 0; i < n; i++) {
+        if (s[i] == '\n' && text) return i;
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') text = 1;
+    }
+    return n;
+}
+
 /* ------------------------------------------------------------ metrics */
 
 static int gate(const clk_fict_count *c) { return c->n > 0 ? (double)c->c / (double)c->n > CLK_FICT_GATE : -1; }

@@ -128,6 +128,12 @@ clk_status clk_fict_run(clk_fict_set *s, clk_arena *a, clk_err *e);
  * above). An empty name never matches. */
 int clk_fict_match(const char *text, size_t tn, const char *name, size_t nn);
 
+/* Where a generated answer ends (clika eval --tasks fictional): at its
+ * first newline that follows some text other than spaces, tabs and line
+ * breaks, else at n. "\n\nKelvaria.\nMore" -> 11 (the answer
+ * "\n\nKelvaria."). */
+size_t clk_fict_answer_end(const char *s, size_t n);
+
 /* Gates and XRR from the counts (clk_fict_run calls it; tests too). */
 void clk_fict_metrics(clk_fict_lang *l);
 

@@ -2551,18 +2551,6 @@ static void fict_src_open(fict_src *s, void *buf, uint64_t cap)
     clk_jsonl_init(&s->lines, s->map.data, (size_t)s->map.size);
 }
 
-/* Cut an answer at its first newline that follows some non-space text. */
-static size_t fict_cut(const char *s, size_t n)
-{
-    size_t i;
-    int text = 0;
-    for (i = 0; i < n; i++) {
-        if (s[i] == '\n' && text) return i;
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') text = 1;
-    }
-    return n;
-}
-
 typedef struct fict_run {
     clk_eval *ev;
     clk_arena *a;
@@ -2619,7 +2607,7 @@ static void fict_answer_file(fict_run *fr, fict_src *src, clk_file *out, int n_o
         }
         if (clk_eval_generate(fr->ev, fr->text, tl, fr->max_new, res, sizeof res, &rl, &n_gen, &e) != CLK_OK)
             die_in(src->path, &e);
-        rl = fict_cut(res, rl);
+        rl = clk_fict_answer_end(res, rl);
         b.p = fr->line, b.cap = fr->line_cap, b.len = 0;
         o = clk_out_buf(&b, &e);
         if (clk_outf(&o, "{\"id\": %ld, \"input\": ", i) != CLK_OK || clk_eval_json_str(&o, fr->text, tl) != CLK_OK ||

@@ -173,6 +173,11 @@ static void test_match_rule(void)
     CHECK(!M("", "Kelvaria"));
     CHECK(M("aaab", "aab"));                            /* restart after a partial match */
     CHECK(M("xKelvariax", "kelvaria"));                 /* anywhere, even inside a word */
+    /* where a generated answer ends */
+    CHECK_EQ(clk_fict_answer_end("\n\nKelvaria.\nMore", 17), 11);
+    CHECK_EQ(clk_fict_answer_end(" \t\n Kelvaria", 13), 13);
+    CHECK_EQ(clk_fict_answer_end("Kelvaria\n", 9), 8);
+    CHECK_EQ(clk_fict_answer_end("", 0), 0);
 }
 
 static void test_metrics_and_gates(void)
@@ -426,6 +431,35 @@ static int same_file(const char *a, const char *b)
     return same;
 }
 
+/* 1 if some "res" of a result file has a newline after non-space text
+ * (the answer should have been cut there). */
+static int res_has_inner_newline(const char *path)
+{
+    clk_map m;
+    clk_oserr os;
+    const char *p, *end;
+    int bad = 0;
+    if (clk_sys_map(path, &m, &os) != 0) return 1;
+    p = (const char *)m.data, end = p + m.size;
+    while (p < end && (p = strstr(p, "\"res\": \"")) != NULL && p < end) {
+        int text = 0;
+        p += 8;
+        for (; p < end && *p != '"'; p++) {
+            if (p[0] == '\\' && p + 1 < end && p[1] == 'n') {
+                if (text) bad = 1;
+                p++;
+            } else if (p[0] == '\\') {
+                p++;
+                text = 1;
+            } else if (*p != ' ') {
+                text = 1;
+            }
+        }
+    }
+    clk_sys_unmap(&m);
+    return bad;
+}
+
 static void test_eval_fictional_cli(void)
 {
     const char *bin = getenv("CLK_BIN");
@@ -435,6 +469,12 @@ static void test_eval_fictional_cli(void)
     int d, rc;
     static const char *const langs[] = {"zh", "de", "fr", "ja", "ru", "ar"};
     int i;
+    /* the checker itself */
+    if (write_file(TMP "/nl1.jsonl", "{\"res\": \"\\n\\n Kelvaria\"}\n") ||
+        write_file(TMP "/nl2.jsonl", "{\"res\": \"Kelvaria\\nand more\"}\n"))
+        return;
+    CHECK(!res_has_inner_newline(TMP "/nl1.jsonl"));
+    CHECK(res_has_inner_newline(TMP "/nl2.jsonl"));
     if (!bin) SKIP("CLK_BIN not set (make test sets it)");
     if (clk_sys_stat(model, &sz, &d) != 0) SKIP("%s is absent", model);
     snprintf(cmd, sizeof cmd,
@@ -447,6 +487,7 @@ static void test_eval_fictional_cli(void)
         char p[256];
         snprintf(p, sizeof p, TMP "/e1/fictional/%s/m_res.jsonl", langs[i]);
         CHECK_EQ(count_lines(p), 3);
+        CHECK(!res_has_inner_newline(p)); /* answers end at their first newline after text */
         snprintf(p, sizeof p, TMP "/e1/fictional/%s/m_en_res.jsonl", langs[i]);
         CHECK_EQ(count_lines(p), 3);
         snprintf(p, sizeof p, TMP "/e1/fictional/%s/m_translate_res.jsonl", langs[i]);
