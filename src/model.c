@@ -646,7 +646,7 @@ clk_status clk_lora_load(clk_lora *l, clk_model *m, const clk_gguf *g, float sca
                                 "embedding adapter cannot apply to both (llama.cpp cannot either)",
                                 nm);
             /* A: [r] x n_vocab rows, B: [r] x n_embd rows */
-            r = (int)ga->ne[0];
+            r = (int)(ga->ne[0] > CLK_MAX_DIM ? CLK_MAX_DIM + 1 : ga->ne[0]);
             if (ga->ne[1] != w->ne[1] || gb->ne[1] != w->ne[0] || gb->ne[0] != ga->ne[0])
                 return clk_fail(e, CLK_E_DATA,
                                 "adapter: tensor '%s': shapes [%lld, %lld] (A) and [%lld, %lld] (B) do not fit '%s' "
