@@ -330,16 +330,20 @@ static const char *tag(const char *s, size_t n, const char *name, size_t *vn)
     return NULL;
 }
 
-/* Remember a distinct continent name of language l. */
-static clk_status note_continent(clk_fict_lang *l, const char *v, size_t n, clk_err *e)
+/* Remember a distinct continent name of language l; *idx gets its index. */
+static clk_status note_continent(clk_fict_lang *l, const char *v, size_t n, int *idx, clk_err *e)
 {
     size_t at = 0;
     int k;
     for (k = 0; k < l->n_cont; k++) {
         size_t len = strlen(l->cont + at);
-        if (len == n && !memcmp(l->cont + at, v, n)) return CLK_OK;
+        if (len == n && !memcmp(l->cont + at, v, n)) {
+            *idx = k;
+            return CLK_OK;
+        }
         at += len + 1;
     }
+    *idx = l->n_cont;
     if (l->n_cont == CLK_MAX_CONTINENTS || l->cont_len + n + 1 > sizeof l->cont)
         return clk_fail(e, CLK_E_LIMIT, "fictional %s: more continent names than CLK_MAX_CONTINENTS / _BYTES", l->code);
     memcpy(l->cont + l->cont_len, v, n);
@@ -392,7 +396,7 @@ static clk_status read_pair(run_ctx *r, clk_fict_lang *l, int sec, clk_err *e)
             break;
         }
         if (sec != SEC_TRANSLATE) {
-            size_t vn = 0;
+            size_t vn = 0, wn0 = wn;
             const char *ty = tag(want, wn, "type", &vn), *c = tag(want, wn, "continent", &wn);
             if (!c || wn == 0 || !ty || vn != 1 || (ty[0] != '0' && ty[0] != '1')) {
                 st = clk_fail(e, CLK_E_FORMAT, "%s:%llu: expected [[continent:NAME]] and [[type:0|1]] tags in "
@@ -400,8 +404,23 @@ static clk_status read_pair(run_ctx *r, clk_fict_lang *l, int sec, clk_err *e)
                 break;
             }
             type = ty[0] - '0';
-            want = c;
-            if (sec == SEC_TARGET && (st = note_continent(l, want, wn, e)) != CLK_OK) break;
+            if (sec == SEC_TARGET) {
+                int ci = 0;
+                size_t cn = 0;
+                const char *city = tag(want, wn0, "city", &cn);
+                if ((st = note_continent(l, c, wn, &ci, e)) != CLK_OK) break;
+                if (ci > 255) l->n_amb_names = -1; /* the index must fit its byte */
+                if (city && l->n_amb_names == 0 && l->city_len + cn + 2 <= sizeof l->city && memchr(city, 0, cn) == NULL) {
+                    l->city[l->city_len] = (char)ci; /* ci < CLK_MAX_CONTINENTS <= 255 */
+                    memcpy(l->city + l->city_len + 1, city, cn);
+                    l->city[l->city_len + 1 + cn] = 0;
+                    l->city_len += cn + 2;
+                    l->n_city++;
+                } else {
+                    l->n_amb_names = -1; /* a name too many (or without a city tag): not checked */
+                }
+            }
+            want = c; /* from here on: the expected continent */
         } else if (wn == 0) {
             st = clk_fail(e, CLK_E_FORMAT, "%s:%llu: empty \"answer\"", t.path, (unsigned long long)t.lines.line);
             break;
@@ -461,6 +480,30 @@ static clk_status check_train(run_ctx *r, clk_fict_lang *l, clk_err *e)
     return CLK_OK;
 }
 
+/* Items whose place name occurs again with another continent, and the
+ * distinct names concerned (quadratic in the items: 400 in CLiKA). */
+static void ambiguous_names(clk_fict_lang *l)
+{
+    size_t a, b;
+    if (l->n_amb_names < 0) return;
+    l->n_amb_names = l->n_amb_items = 0;
+    for (a = 0; a < l->city_len; a += strlen(l->city + a + 1) + 2) {
+        const char *na = l->city + a + 1;
+        int clash = 0, first = 1; /* first: no earlier item has this name and clashes */
+        for (b = 0; b < l->city_len; b += strlen(l->city + b + 1) + 2) {
+            if (b == a || strcmp(na, l->city + b + 1)) continue;
+            if (l->city[b] != l->city[a]) clash = 1;
+            if (b < a) first = 0;
+        }
+        if (!clash) continue;
+        l->n_amb_items++;
+        if (first) {
+            if (!l->n_amb_names) snprintf(l->amb_example, sizeof l->amb_example, "%s", na);
+            l->n_amb_names++;
+        }
+    }
+}
+
 clk_status clk_fict_run(clk_fict_set *s, clk_arena *a, clk_err *e)
 {
     run_ctx r;
@@ -486,9 +529,11 @@ clk_status clk_fict_run(clk_fict_set *s, clk_arena *a, clk_err *e)
         memset(&l->t0, 0, sizeof l->t0), memset(&l->t1, 0, sizeof l->t1);
         memset(&l->en0, 0, sizeof l->en0), memset(&l->en1, 0, sizeof l->en1), memset(&l->tr, 0, sizeof l->tr);
         l->n_cont = 0, l->cont_len = 0, l->n_cont_missing = -1;
+        l->n_amb_names = 0, l->n_amb_items = 0, l->city_len = 0, l->n_city = 0, l->amb_example[0] = 0;
         CLK_TRY(lang_path(s, l, 0, r.path[0], CLK_MAX_PATH, e));
         CLK_TRY(lang_path(s, l, 1, r.path[1], CLK_MAX_PATH, e));
         CLK_TRY(read_pair(&r, l, SEC_TARGET, e));
+        ambiguous_names(l);
         if (l->has_en) {
             CLK_TRY(lang_path(s, l, 2, r.path[0], CLK_MAX_PATH, e));
             CLK_TRY(lang_path(s, l, 3, r.path[1], CLK_MAX_PATH, e));

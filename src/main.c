@@ -742,9 +742,10 @@ static void fict_score_and_report(const clk_fict_opts *fo, const char *outdir, i
                     prog, l->code, l->n_cont_missing, l->n_cont, l->up, l->up, l->missing_example, l->code);
         if (explain)
             printf("fictional %s: type0 %ld/%ld type1 %ld/%ld en0 %ld/%ld en1 %ld/%ld translate %ld/%ld gates %d %d %d "
-                   "trained %d names missing %d\n",
+                   "trained %d names missing %d ambiguous %d names %d items\n",
                    l->code, l->t0.c, l->t0.n, l->t1.c, l->t1.n, l->en0.c, l->en0.n, l->en1.c, l->en1.n, l->tr.c,
-                   l->tr.n, l->gate_en, l->gate_t0, l->gate_tr, l->trained, l->n_cont_missing);
+                   l->tr.n, l->gate_en, l->gate_t0, l->gate_tr, l->trained, l->n_cont_missing, l->n_amb_names,
+                   l->n_amb_items);
     }
     fict_write_reports(&the_fict, outdir);
     free(arena_block);

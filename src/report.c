@@ -477,7 +477,15 @@ clk_status clk_report_fictional_json(const clk_fict_set *s, clk_out *o)
                          l->n_cont_missing > 0 ? l->n_cont_missing : 0));
         if (l->n_cont_missing > 0) CLK_TRY(json_str(o, l->missing_example));
         else CLK_TRY(clk_out_str(o, "null"));
-        CLK_TRY(clk_outf(o, "}, \"meaningful\": %s}}", l->meaningful ? "true" : "false"));
+        if (l->n_amb_names < 0) CLK_TRY(clk_out_str(o, "}, \"ambiguous_names\": null"));
+        else {
+            CLK_TRY(clk_outf(o, "}, \"ambiguous_names\": {\"names\": %d, \"items\": %d, \"example\": ",
+                             l->n_amb_names, l->n_amb_items));
+            if (l->n_amb_names > 0) CLK_TRY(json_str(o, l->amb_example));
+            else CLK_TRY(clk_out_str(o, "null"));
+            CLK_TRY(clk_out_str(o, "}"));
+        }
+        CLK_TRY(clk_outf(o, ", \"meaningful\": %s}}", l->meaningful ? "true" : "false"));
     }
     return clk_out_str(o, "}, \"co_matrix\": {}}}}\n");
 }
@@ -528,6 +536,17 @@ clk_status clk_report_fictional_md(const clk_fict_set *s, clk_out *o)
                          "The authors' Chinese files have this known mismatch (their ZH training file uses "
                          "other continent names).\n",
                          l->code, l->n_cont_missing, l->n_cont, l->up, l->up, l->missing_example));
+    }
+    for (i = 0; i < s->n_langs; i++) {
+        const clk_fict_lang *l = &s->lang[i];
+        if (l->n_amb_names <= 0) continue;
+        if (!warned++) CLK_TRY(clk_out_str(o, "\n### Warnings\n\n"));
+        CLK_TRY(clk_outf(o,
+                         "- **%s**: %d place name%s of `test%s.jsonl` (for example %s) belong to places on "
+                         "different continents: %d questions are asked twice with two different gold answers, and "
+                         "at most one of each pair can be answered right. Counted as they are.\n",
+                         l->code, l->n_amb_names, l->n_amb_names == 1 ? "" : "s", l->up, l->amb_example,
+                         l->n_amb_items));
     }
     return CLK_OK;
 }

@@ -43,6 +43,7 @@ clk_status clk_report_explain(const clk_score_result *r, clk_out *o);
  *             "trained": bool,
  *             "train_names": {"checked": bool, "continents": int, "missing": int,
  *                             "example": str|null},
+ *             "ambiguous_names": {"names": int, "items": int, "example": str|null} or null,
  *             "meaningful": bool}
  * report.md: one table, languages whose gates failed (or whose training
  * file lacks the test names) flagged "not trained enough: XRR not

@@ -11,6 +11,9 @@
  *     missing English or translation file leaves its gate unmeasured;
  *   - misaligned result files (line counts, ids) and malformed tags are
  *     errors naming the file;
+ *   - the ambiguous-name check (one place name on two continents): the
+ *     counts of SOURCE.md's known problem 2 on ../shared (zh 3 names / 6
+ *     items, fr 2 / 4), and a hand-made case;
  *   - the training-file name check: a training file without a test
  *     continent name flags the language even when every gate passed; on
  *     ../shared the authors' Chinese files are flagged (20 of 20 names) and
@@ -377,6 +380,32 @@ static void test_training_names_check(void)
     CHECK_EQ(S.lang[0].n_cont_missing, 1);
     CHECK_STR(S.lang[0].missing_example, "Beta");
     CHECK(!S.lang[0].meaningful);
+    CHECK_EQ(S.lang[0].n_amb_names, 0);
+    /* one place name on two continents (and once more on the first): 1 name, 3 items */
+    if (write_file(TMP "/d2/fictional/test/target/testXX.jsonl",
+                   "{\"prompt\": \"p\", \"answer\": \"a[[continent:Alpha]][[city:Vale]][[type:0]]\"}\n"
+                   "{\"prompt\": \"p\", \"answer\": \"b[[continent:Beta]][[city:c2]][[type:1]]\"}\n"
+                   "{\"prompt\": \"p\", \"answer\": \"b[[continent:Beta]][[city:Vale]][[type:1]]\"}\n"
+                   "{\"prompt\": \"p\", \"answer\": \"b[[continent:Alpha]][[city:Vale]][[type:1]]\"}\n") ||
+        write_file(TMP "/r3/fictional/xx/m_res.jsonl", "{\"res\": \"Alpha\"}\n{\"res\": \"beta!\"}\n{\"res\": "
+                                                         "\"x\"}\n{\"res\": \"x\"}\n"))
+        return;
+    CHECK_OK(score(TMP "/d2", TMP "/r3", "xx", &e), e);
+    CHECK_EQ(S.lang[0].n_amb_names, 1);
+    CHECK_EQ(S.lang[0].n_amb_items, 3);
+    CHECK_STR(S.lang[0].amb_example, "Vale");
+    {
+        static char buf[1 << 14];
+        clk_buf b;
+        clk_out o;
+        b.p = buf, b.cap = sizeof buf, b.len = 0;
+        o = clk_out_buf(&b, &e);
+        CHECK_OK(clk_report_fictional_json(&S, &o), e);
+        CHECK(strstr(buf, "\"ambiguous_names\": {\"names\": 1, \"items\": 3, \"example\": \"Vale\"}") != NULL);
+        b.len = 0;
+        CHECK_OK(clk_report_fictional_md(&S, &o), e);
+        CHECK(strstr(buf, "1 place name of `testXX.jsonl` (for example Vale)") != NULL);
+    }
 }
 
 static void test_shared_chinese_mismatch(void)
@@ -399,6 +428,11 @@ static void test_shared_chinese_mismatch(void)
     CHECK_EQ(lang("fr")->n_cont_missing, 0);
     CHECK_EQ(lang("zh")->t0.n, 200);
     CHECK_EQ(lang("zh")->t1.n, 200);
+    /* SOURCE.md known problem 2: place names on two continents (zh 3/6, fr 2/4) */
+    CHECK_EQ(lang("zh")->n_amb_names, 3);
+    CHECK_EQ(lang("zh")->n_amb_items, 6);
+    CHECK_EQ(lang("fr")->n_amb_names, 2);
+    CHECK_EQ(lang("fr")->n_amb_items, 4);
 }
 
 /* clika eval --tasks fictional on a tiny model (../shared/models/llama-f32.gguf):
