@@ -370,5 +370,10 @@ clean:
 
 -include $(wildcard $(BUILD)/*/*.d)
 
+# make check-layers: src/ files include only their own or earlier pipeline stages
+.PHONY: check-layers
+check-layers:
+	@sh tools/check-layers.sh
+
 # a prerequisite that is never up to date (for targets that check themselves)
 FORCE:
