@@ -4,6 +4,10 @@
 #   make test                 build and run every test; ends with "N passed, M failed"
 #   make PORT=avx2            x86-64 with AVX2+FMA+F16C kernels
 #   make CROSS=aarch64-linux-gnu-      cross-compile (binary in build/<target>/)
+#   make STATIC=1             static binary (glibc); CC=musl-gcc STATIC=1 with musl
+#   make check-cross          every cross target's whole test suite under qemu-user
+#   make check-static         the static binaries in an empty root (info, eval)
+#   make check-baseline       nothing beyond x86-64-v2 outside port/x86_* (objdump)
 #   make default-model        build/models/default.gguf, the embedded default model
 #   make bench-models         Qwen2.5-0.5B-shaped random models in build/bench/
 #   make help                 every target and setting
@@ -25,7 +29,8 @@ THREADS = 1
 OPT     = -O2
 # SAN=1 builds with AddressSanitizer + UndefinedBehaviorSanitizer (separate build dir)
 SAN     = 0
-# RUN prefixes every test executable (e.g. RUN="qemu-aarch64 -L /usr/aarch64-linux-gnu")
+# RUN prefixes every test executable (e.g. RUN="qemu-aarch64 -L /usr/aarch64-linux-gnu",
+# the default for CROSS=aarch64-linux-gnu- when qemu-user is installed)
 RUN     =
 # extra flags appended last
 EXTRA_CFLAGS  =
@@ -49,6 +54,16 @@ ifneq ($(findstring musl,$(notdir $(XCC))),)
   TARGET := $(subst -gnu,-musl,$(TARGET))
 endif
 ARCH    := $(firstword $(subst -, ,$(TARGET)))
+
+# A cross build runs its tests (and make default-model) under qemu-user with the
+# Debian cross sysroot by default, when that qemu is installed; RUN= on the
+# command line overrides.
+ifneq ($(CROSS),)
+  ifeq ($(origin RUN),file)
+    QEMU := qemu-$(if $(filter arm%,$(ARCH)),arm,$(ARCH))
+    RUN  := $(if $(shell command -v $(QEMU) 2>/dev/null),$(QEMU) -L /usr/$(TARGET))
+  endif
+endif
 
 ifeq ($(PORT),auto)
   ifneq ($(filter aarch64 arm%,$(ARCH)),)
