@@ -352,6 +352,13 @@ static void test_resume_repairs(void)
     CHECK_EQ(sh("%s eval %s --data %s --out %s --limit 4 -q >/dev/null 2>&1", clika_bin(), DEFAULT_MODEL, MINI, a), 2);
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 /* Kill the run at random (seeded) moments with SIGINT or SIGKILL, start
  * it again with the same command, until it finishes: the files equal an
  * uninterrupted run's. */
@@ -361,16 +368,18 @@ static void test_interrupt_resume(void)
     char limit[16];
     int kills = 0, runs = 0, finished = 0;
     unsigned seed = 20261207u;
+    double t_ref;
     NEED_CLI();
     a = tmpdir("ref");
     b = tmpdir("killed");
     snprintf(limit, sizeof limit, "%d", 3);
+    t_ref = now_s();
     CHECK_EQ(sh("%s eval %s --data %s --out %s --limit %s -q --mode generate >/dev/null 2>&1", clika_bin(),
                 DEFAULT_MODEL, MINI, a, limit), 0);
+    t_ref = now_s() - t_ref; /* kill moments: 1% to 15% of an uninterrupted run */
     while (!finished && runs < 200) {
         pid_t pid = fork();
         int st;
-        long us;
         if (pid == 0) {
             if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) _exit(126);
             execl(clika_bin(), clika_bin(), "eval", DEFAULT_MODEL, "--data", MINI, "--out", b, "--limit", limit, "-q",
@@ -378,12 +387,13 @@ static void test_interrupt_resume(void)
             _exit(127);
         }
         runs++;
-        seed = seed * 1103515245u + 12345u;
-        us = 20000 + (long)((seed >> 8) % 400000); /* 20-420 ms */
-        if (runs < 15) {
+        if (kills < 16) {
             struct timespec ts;
-            ts.tv_sec = us / 1000000;
-            ts.tv_nsec = (us % 1000000) * 1000;
+            double d;
+            seed = seed * 1103515245u + 12345u;
+            d = t_ref * (0.01 + 0.14 * (double)((seed >> 8) % 10000) / 10000.0);
+            ts.tv_sec = (time_t)d;
+            ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
             nanosleep(&ts, NULL);
             if (waitpid(pid, &st, WNOHANG) == 0) {
                 kill(pid, (seed >> 20) & 1 ? SIGKILL : SIGINT);
@@ -393,9 +403,9 @@ static void test_interrupt_resume(void)
         waitpid(pid, &st, 0);
         finished = WIFEXITED(st) && WEXITSTATUS(st) == 0;
     }
-    printf("  %d runs, %d killed (SIGINT or SIGKILL at seeded random moments)\n", runs, kills);
+    printf("  %d runs, %d killed by SIGINT or SIGKILL at seeded random moments\n", runs, kills);
     CHECK(finished);
-    CHECK(kills >= 5);
+    CHECK(kills >= 8);
     CHECK(same_run(a, b, "default", 1));
 }
 
