@@ -2248,7 +2248,7 @@ static int cmd_eval(int argc, char **argv)
     memset(&st, 0, sizeof st);
     prog_state.tty = clk_sys_isatty(2);
     for (k = 0; k < ecfg.n_units; k++) prog_state.total += ecfg.unit[k].n_mine;
-    t0 = prog_state.t0 = clk_sys_seconds();
+    t0 = prog_state.t0 = prog_state.last = clk_sys_seconds();
     for (k = 0; k < ecfg.n_units; k++) eval_unit_run(&ecfg.unit[k], &ev, &r.arena, &b, &prog_state, &st);
     if (!ecfg.quiet && prog_state.tty) fputc('\n', stderr);
     {

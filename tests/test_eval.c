@@ -434,6 +434,81 @@ static void test_shards_merge(void)
     CHECK_EQ(sh("%s merge %s %s %s --out %s >/dev/null 2>&1", clika_bin(), s0, s1, u, m2), 2);
 }
 
+/* Total prompt tokens (evaluated + reused) from eval's summary line. */
+static long eval_tokens(const char *cmd)
+{
+    char line[1024];
+    long total = -1, ev, re;
+    FILE *p = popen(cmd, "r");
+    if (!p) return -1;
+    while (fgets(line, sizeof line, p)) {
+        const char *m = strstr(line, "prompt tokens evaluated");
+        if (m) {
+            const char *q = m;
+            while (q > line && q[-1] != ',') q--;
+            if (sscanf(q, " %ld prompt tokens evaluated, %ld reused", &ev, &re) == 2) total = ev + re;
+        }
+    }
+    pclose(p);
+    return total;
+}
+
+/* --prompt chat: the family comes from tokenizer.chat_template (tiny
+ * models made with the vocabularies of ../shared/vocab, which carry their
+ * templates), and each item gets exactly the family's turn markers: 3 + 5
+ * tokens for ChatML and Gemma, 4 + 5 for Llama 3. A model without a
+ * template is refused. */
+static void test_prompt_chat(void)
+{
+    static const char *const voc[3] = {"qwen2", "llama-bpe", "gemma3"};
+    static const char *const arch[3] = {"qwen2", "llama", "gemma3"};
+    static const char *const fam[3] = {"prompt\tchatml", "prompt\tllama3", "prompt\tgemma"};
+    static const int extra[3] = {8, 9, 8};
+    char mm[1200], model[1200], cmd[4096], tsv[700];
+    const char *sd = t_shared();
+    int i;
+    NEED_CLI();
+    { /* the default model carries a ChatML template (tools/make_model) */
+        const char *o = tmpdir("default-chat");
+        unsigned char *t;
+        CHECK_EQ(sh("%s eval %s --data %s --out %s --limit 1 -q --prompt chat >/dev/null 2>&1", clika_bin(),
+                    DEFAULT_MODEL, MINI, o), 0);
+        snprintf(tsv, sizeof tsv, "%s/eval.tsv", o);
+        t = t_slurp(tsv, NULL);
+        CHECK(t && strstr((const char *)t, "prompt\tchatml"));
+        free(t);
+        CHECK_EQ(sh("%s eval %s --data %s --out %s --limit 1 -q --prompt fancy >/dev/null 2>&1", clika_bin(),
+                    DEFAULT_MODEL, MINI, o), 2);
+    }
+    if (!sd) SKIP("../shared absent (the vocabularies with chat templates)");
+    snprintf(model, sizeof model, "%s/models/llama-q8_0.gguf", sd); /* templates were dropped from these */
+    CHECK_EQ(sh("%s eval %s --data %s --out %s --limit 1 -q --prompt chat >/dev/null 2>&1", clika_bin(), model, MINI,
+                tmpdir("nochat")), 2);
+    snprintf(mm, sizeof mm, "%s", clika_bin());
+    *strrchr(mm, '/') = 0;
+    for (i = 0; i < 3; i++) {
+        const char *o = tmpdir(voc[i]);
+        long raw, chat;
+        unsigned char *t;
+        snprintf(model, sizeof model, "%s/%s.gguf", tmp_root, voc[i]);
+        CHECK_EQ(sh("%s/tools/make_model --arch %s --vocab %s/vocab/ggml-vocab-%s.gguf --n-embd 64 --n-layer 1 "
+                    "--n-head 2 --n-head-kv 1 --head-dim 32 --n-ff 128 --type Q8_0 --out %s >/dev/null 2>&1",
+                    mm, arch[i], sd, voc[i], model), 0);
+        snprintf(cmd, sizeof cmd, "%s eval %s --data %s --out %s/raw --tasks x_geo --limit 3 -q 2>&1", clika_bin(),
+                 model, MINI, o);
+        raw = eval_tokens(cmd);
+        snprintf(cmd, sizeof cmd, "%s eval %s --data %s --out %s/chat --tasks x_geo --limit 3 -q --prompt chat 2>&1",
+                 clika_bin(), model, MINI, o);
+        chat = eval_tokens(cmd);
+        CHECK_MSG(raw > 0 && chat - raw == 21L * extra[i], "%s: %ld prompt tokens raw, %ld chat (expected +%d x 21)",
+                  voc[i], raw, chat, extra[i]);
+        snprintf(tsv, sizeof tsv, "%s/chat/eval.tsv", o);
+        t = t_slurp(tsv, NULL);
+        CHECK_MSG(t && strstr((const char *)t, fam[i]), "%s: eval.tsv does not say %s", voc[i], fam[i]);
+        free(t);
+    }
+}
+
 /* Done-when: every task and language of ../shared/clika in all three
  * modes, on tiny models; `clika score` reproduces eval's report. --limit 2
  * by default (about 30 s); CLK_EVAL_FULL=1 runs the issue's --limit 20
@@ -480,6 +555,7 @@ int main(int argc, char **argv)
     RUN(test_resume_repairs);
     RUN(test_interrupt_resume);
     RUN(test_shards_merge);
+    RUN(test_prompt_chat);
     RUN(test_shared_all_modes);
     if (!t_failed) sh("rm -rf %s", tmp_root);
     return TEST_DONE();
