@@ -2208,6 +2208,9 @@ static int cmd_eval(int argc, char **argv)
 
     /* the run arena: tokenizer, eval, decoder, JSON scratch, result line, file buffers */
     memset(&b, 0, sizeof b);
+    /* JSON scratch: the longest input line, or a result line this run writes
+     * (read back for the generate/letter agreement at the end) */
+    if (clk_eval_record_bytes((size_t)max_prompt) > longest) longest = clk_eval_record_bytes((size_t)max_prompt);
     b.json_bytes = clk_json_bytes(longest);
     b.file_cap = (clk_sys_can_map() && !ecfg.no_mmap) ? 0 : max_file;
     if (clk_tok_plan(&r.mf.g, clk_eval_max_text(&eo), &r.plan, &e) != CLK_OK) die_in(pos[0], &e);

@@ -277,19 +277,43 @@ static void agreement(const char *model, const char *name, const char *data, int
         }
 }
 
+/* Prompts after which tiny models continue with a letter token (they
+ * repeat what they see), so that greedy decoding starts with an option
+ * letter and the agreement is tested on real cases, not vacuously. */
+static const char *letter_data(void)
+{
+    static const char *const p[] = {"AAAAAAAAAAAAAAAA", "ABABABABABABAB", "CCCCCCCCCCCCCCC", "DDDDDDDDDDDDDD",
+                                    "BBBBBBBBBBBBBBBB", "ACACACACACAC",   "DADADADADADA",    "Answer: A A A A"};
+    static char d[600];
+    char path[700];
+    FILE *f;
+    size_t i;
+    snprintf(d, sizeof d, "%s", tmpdir("letters")); /* tmpdir's buffers rotate */
+    sh("mkdir -p %s/x_geo", d);
+    snprintf(path, sizeof path, "%s/x_geo/x_geo_en_model_input.jsonl", d);
+    f = fopen(path, "wb");
+    if (!f) return NULL;
+    for (i = 0; i < sizeof p / sizeof *p; i++) fprintf(f, "{\"input\": \"%s\", \"label\": \"%c\"}\n", p[i], "ABCD"[i % 4]);
+    fclose(f);
+    return d;
+}
+
 static void test_generate_agrees_with_letter(void)
 {
     int n = 0, first = 0, dis = 0;
     NEED_CLI();
     agreement(DEFAULT_MODEL, "default", MINI, 4, &n, &first, &dis);
     if (t_shared()) {
-        static const char *const tiny[] = {"llama-q8_0", "qwen2-q8_0"};
+        static const char *const tiny[] = {"llama-q8_0", "qwen2-q8_0", "stories260k-f32"};
+        const char *letters = letter_data();
         size_t i;
         for (i = 0; i < sizeof tiny / sizeof *tiny; i++) {
             char path[1200];
             snprintf(path, sizeof path, "%s/models/%s.gguf", t_shared(), tiny[i]);
-            agreement(path, tiny[i], MINI, 2, &n, &first, &dis);
+            if (i < 2) agreement(path, tiny[i], MINI, 2, &n, &first, &dis);
+            if (letters) agreement(path, tiny[i], letters, 8, &n, &first, &dis);
         }
+        CHECK_MSG(first >= 4, "only %d items where greedy decoding starts with a letter", first);
     }
     printf("  %d items: greedy started with an option letter in %d (all agree with letter mode); %d disagree "
            "overall (%.1f%%)\n", n, first, dis, n ? 100.0 * dis / n : 0.0);
