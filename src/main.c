@@ -1583,7 +1583,10 @@ static void help_eval(void)
            "  --mem-limit B     refuse, printing the memory plan, if it needs more\n"
            "  --model-name NAME result file name (default: the model file's base name)\n"
            "  --quiet           no progress on standard error\n"
-           "  --no-mmap         read files into memory instead of mapping them\n",
+           "  --no-mmap         read files into memory instead of mapping them\n"
+           "  --batch N         prompt tokens per decoder step (default 512; same results)\n"
+           "  --no-reuse        evaluate every prompt from position 0 instead of reusing\n"
+           "                    the cached shared prefix (same results, slower: for tests)\n",
            prog);
 }
 
