@@ -87,6 +87,8 @@ typedef struct clk_eval_opts {
     int prompt;        /* CLK_PROMPT_*                                        */
     int reuse;         /* 1: reuse the cached prefix (default); 0: evaluate every
                           prompt from position 0 (tests compare the two)       */
+    int option_rows;   /* option mode: logit rows per decoder call (default
+                          CLK_OPTION_ROWS; tests use 1 to check the chunking)  */
     size_t max_prompt; /* bytes of the longest prompt that will be given       */
 } clk_eval_opts;
 

@@ -1586,7 +1586,9 @@ static void help_eval(void)
            "  --no-mmap         read files into memory instead of mapping them\n"
            "  --batch N         prompt tokens per decoder step (default 512; same results)\n"
            "  --no-reuse        evaluate every prompt from position 0 instead of reusing\n"
-           "                    the cached shared prefix (same results, slower: for tests)\n",
+           "                    the cached shared prefix (same results, slower: for tests)\n"
+           "  --option-rows N   option mode: logit rows per decoder call (1..32, default\n"
+           "                    32; same results: for tests)\n",
            prog);
 }
 
@@ -2099,7 +2101,7 @@ static int cmd_eval(int argc, char **argv)
 {
     const char *o_data = NULL, *o_out = NULL, *o_tasks = NULL, *o_langs = NULL, *o_mode = NULL, *o_limit = NULL,
                *o_threads = NULL, *o_ctx = NULL, *o_mem = NULL, *o_name = NULL, *o_quiet = NULL, *o_shard = NULL,
-               *o_prompt = NULL, *o_nomap = NULL, *o_noreuse = NULL, *o_batch = NULL;
+               *o_prompt = NULL, *o_nomap = NULL, *o_noreuse = NULL, *o_batch = NULL, *o_orows = NULL;
     const opt opts[] = {{"--data", NULL, 1, &o_data},         {"--out", "-o", 1, &o_out},
                         {"--tasks", NULL, 1, &o_tasks},       {"--langs", NULL, 1, &o_langs},
                         {"--mode", NULL, 1, &o_mode},         {"--limit", NULL, 1, &o_limit},
@@ -2108,7 +2110,7 @@ static int cmd_eval(int argc, char **argv)
                         {"--quiet", "-q", 0, &o_quiet},       {"--shard", NULL, 1, &o_shard},
                         {"--prompt", NULL, 1, &o_prompt},     {"--no-mmap", NULL, 0, &o_nomap},
                         {"--no-reuse", NULL, 0, &o_noreuse},  {"--batch", NULL, 1, &o_batch},
-                        {NULL, NULL, 0, NULL}};
+                        {"--option-rows", NULL, 1, &o_orows}, {NULL, NULL, 0, NULL}};
     const char *pos[1] = {NULL};
     static run_ctx r;
     static char name_buf[CLK_MAX_FILENAME], tasks_buf[256], langs_buf[256];
@@ -2200,6 +2202,7 @@ static int cmd_eval(int argc, char **argv)
     eo.mode = ecfg.mode;
     eo.prompt = prompt;
     eo.reuse = o_noreuse == NULL;
+    eo.option_rows = (int)opt_int("eval", "--option-rows", o_orows, 1, CLK_OPTION_ROWS, CLK_OPTION_ROWS);
     eo.max_prompt = (size_t)max_prompt;
     {
         long dflt = (long)clk_tok_max_tokens(clk_eval_max_text(&eo)) + eo.max_new;

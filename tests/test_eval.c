@@ -321,7 +321,8 @@ static void test_generate_agrees_with_letter(void)
 }
 
 /* option mode: res is the argmax of scores, res_norm of scores_norm, and
- * reusing the question's cache for every option changes no bit. */
+ * neither reusing the question's cache for every option nor scoring an
+ * option's tokens one logit row per call (instead of 32) changes a bit. */
 static void test_option_mode(void)
 {
     static rec r[64];
@@ -332,7 +333,11 @@ static void test_option_mode(void)
     b = tmpdir("option-noreuse");
     CHECK_EQ(sh("%s eval %s --data %s --out %s --limit 3 -q --mode option >/dev/null 2>&1", clika_bin(), DEFAULT_MODEL,
                 MINI, a), 0);
-    CHECK_EQ(sh("%s eval %s --data %s --out %s --limit 3 -q --mode option --no-reuse >/dev/null 2>&1", clika_bin(),
+    CHECK_EQ(sh("%s eval %s --data %s --out %s --limit 3 -q --mode option --no-reuse --option-rows 1 >/dev/null 2>&1",
+                clika_bin(), DEFAULT_MODEL, MINI, b), 0);
+    CHECK(same_run(a, b, "default", 1));
+    b = tmpdir("option-rows3");
+    CHECK_EQ(sh("%s eval %s --data %s --out %s --limit 3 -q --mode option --option-rows 3 >/dev/null 2>&1", clika_bin(),
                 DEFAULT_MODEL, MINI, b), 0);
     CHECK(same_run(a, b, "default", 1));
     for (t = 0; t < 4; t++)
