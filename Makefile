@@ -272,3 +272,8 @@ clean:
 	rm -rf build clika
 
 -include $(wildcard $(BUILD)/*/*.d)
+
+# make check-layers: src/ files include only their own or earlier pipeline stages
+.PHONY: check-layers
+check-layers:
+	@sh tools/check-layers.sh

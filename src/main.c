@@ -19,6 +19,7 @@
 #include "tokenizer.h"
 #include "score.h"  /* clika score (issue 2) */
 #include "report.h" /* clika score (issue 2) */
+#include "fictional.h" /* clika score --tasks fictional (issue 9) */
 #include "quantize.h" /* clika quantize (issue 5) */
 #include "eval.h"     /* clika eval, merge (issue 7) */
 
@@ -665,6 +666,95 @@ static int cmd_info(int argc, char **argv)
     return 0;
 }
 
+/* ==== clika fictional (issue 9) ====
+ *
+ * `clika score --tasks fictional`: the Conductivity level from result
+ * files (fictional.h has the layout). Writes report.json, report.md and
+ * report.csv the same all-or-nothing way as the other tasks, and prints a
+ * warning for every language whose training file lacks the test names.
+ */
+typedef clk_status (*fict_report_fn)(const clk_fict_set *s, clk_out *o);
+
+static void fict_write_reports(const clk_fict_set *s, const char *outdir)
+{
+    static const char *const name[3] = {"report.json", "report.md", "report.csv"};
+    static const fict_report_fn fn[3] = {clk_report_fictional_json, clk_report_fictional_md,
+                                         clk_report_fictional_csv};
+    clk_file f[3];
+    clk_err e;
+    clk_oserr os;
+    int i, n = 0;
+    e.msg[0] = 0;
+    if (clk_sys_mkdirs(outdir, &os) != 0) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+    for (i = 0; i < 3; i++) {
+        char path[CLK_MAX_PATH];
+        clk_out o;
+        if (snprintf(path, sizeof path, "%s/%s", outdir, name[i]) >= (int)sizeof path) {
+            clk_fail(&e, CLK_E_LIMIT, "output path '%s/%s' is longer than CLK_MAX_PATH", outdir, name[i]);
+            break;
+        }
+        if (clk_sys_create(&f[i], path, &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            break;
+        }
+        n++;
+        o = file_out(&f[i], &e);
+        if (fn[i](s, &o) != CLK_OK || clk_sys_sync(&f[i], &os) != 0) {
+            if (!e.msg[0]) clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            break;
+        }
+    }
+    if (i < 3) {
+        while (n > 0) clk_sys_abandon(&f[--n]);
+        die(&e);
+    }
+    for (i = 0; i < 3; i++)
+        if (clk_sys_commit(&f[i], &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            for (n = i + 1; n < 3; n++) clk_sys_abandon(&f[n]);
+            die(&e);
+        }
+}
+
+static clk_fict_set the_fict; /* names and per-language name lists: static */
+
+static void fict_score_and_report(const clk_fict_opts *fo, const char *outdir, int explain)
+{
+    clk_plan plan;
+    clk_arena arena;
+    clk_err e;
+    int i;
+    if (clk_fict_find(&the_fict, fo, &e) != CLK_OK) die(&e);
+    clk_plan_init(&plan);
+    clk_fict_plan(&the_fict, &plan);
+    acquire(&arena, &plan);
+    if (clk_fict_run(&the_fict, &arena, &e) != CLK_OK) die(&e);
+    for (i = 0; i < the_fict.n_langs; i++) {
+        const clk_fict_lang *l = &the_fict.lang[i];
+        if (l->n_cont_missing > 0)
+            fprintf(stderr,
+                    "%s: warning: fictional %s: %d of the %d continent names of test%s.jsonl never occur in "
+                    "train/%s.json (e.g. %s): the model was never taught them; XRR for %s is flagged as not "
+                    "meaningful (the authors' Chinese files have this known mismatch)\n",
+                    prog, l->code, l->n_cont_missing, l->n_cont, l->up, l->up, l->missing_example, l->code);
+        if (explain)
+            printf("fictional %s: type0 %ld/%ld type1 %ld/%ld en0 %ld/%ld en1 %ld/%ld translate %ld/%ld gates %d %d %d "
+                   "trained %d names missing %d ambiguous %d names %d items\n",
+                   l->code, l->t0.c, l->t0.n, l->t1.c, l->t1.n, l->en0.c, l->en0.n, l->en1.c, l->en1.n, l->tr.c,
+                   l->tr.n, l->gate_en, l->gate_t0, l->gate_tr, l->trained, l->n_cont_missing, l->n_amb_names,
+                   l->n_amb_items);
+    }
+    fict_write_reports(&the_fict, outdir);
+    free(arena_block);
+    arena_block = NULL;
+    printf("%s: scored %s (fictional x %d target language%s) -> %s/report.{json,md,csv}\n", prog, the_fict.model,
+           the_fict.n_langs, the_fict.n_langs == 1 ? "" : "s", outdir);
+}
+/* ==== end clika fictional ==== */
+
 /* ============================================== clika score (issue 2) */
 
 static void help_score(void)
@@ -687,6 +777,14 @@ static void help_score(void)
            "                  earlier ones only when all four were written\n"
            "  --explain       print the counts behind every metric (|C_en|, |C_L|, the\n"
            "                  intersection and union, n, chance rate) to check by hand\n"
+           "\n"
+           "  --tasks fictional  the Conductivity level (XRR), scored on its own from\n"
+           "                  DIR/fictional/test/ and the generated answers in\n"
+           "                  RESULTS/fictional/<lang>/NAME_res.jsonl (answers to\n"
+           "                  test<L>.jsonl), NAME_en_res.jsonl (the same model on\n"
+           "                  testEN.jsonl) and NAME_translate_res.jsonl (translate<L>);\n"
+           "                  writes report.json, report.md, report.csv\n"
+           "  --results RESULTS  where those answers are (default: DIR)\n"
            "\n"
            "Answers are parsed as the CLiKA authors did: strip whitespace, take the first\n"
            "character, compare it with the gold letter; anything else counts as wrong.\n"
@@ -770,10 +868,11 @@ static void score_and_report(const clk_score_opts *so, const char *outdir, int e
 static int cmd_score(int argc, char **argv)
 {
     const char *data = NULL, *model = NULL, *tasks = NULL, *langs = NULL, *out = NULL, *explain = NULL;
+    const char *results = NULL;
     const opt opts[] = {
         {"--data", NULL, 1, &data},   {"--model", "-m", 1, &model}, {"--tasks", NULL, 1, &tasks},
         {"--langs", NULL, 1, &langs}, {"--out", "-o", 1, &out},     {"--explain", NULL, 0, &explain},
-        {NULL, NULL, 0, NULL},
+        {"--results", NULL, 1, &results}, {NULL, NULL, 0, NULL},
     };
     clk_score_opts so;
     char outdir[CLK_MAX_PATH];
@@ -784,6 +883,18 @@ static int cmd_score(int argc, char **argv)
         if (snprintf(outdir, sizeof outdir, "out/%s", model) >= (int)sizeof outdir)
             usage_error("score", "%s", "--model is too long");
         out = outdir;
+    }
+    if (tasks && strstr(tasks, "fictional")) { /* issue 9: scored on its own */
+        clk_fict_opts fo;
+        if (strcmp(tasks, "fictional"))
+            usage_error("score", "%s", "--tasks fictional is scored on its own; score the other tasks in another run");
+        fo.data = data;
+        fo.results = results;
+        fo.model = model;
+        fo.langs = langs;
+        fo.limit = 0;
+        fict_score_and_report(&fo, out, explain != NULL);
+        return 0;
     }
     so.data = data;
     so.model = model;
@@ -833,11 +944,173 @@ static void die_in(const char *path, clk_err *e)
     die(e);
 }
 
+/* ==== clika lora (issue 9) ====
+ *
+ * --lora FILE [--lora-scale S], on every command that runs the model, any
+ * number of times (up to CLK_MAX_ADAPTERS): each --lora-scale applies to
+ * the --lora before it (default 1). lora_take_args removes them from argv
+ * before the command's own parse_opts; run_open then opens every adapter
+ * after the model (lora_open_all) and run_start plans the decoder with room
+ * for the largest rank. Each adapter is mapped (or read, --no-mmap) and
+ * indexed in its own block, sized from its header like the model's
+ * start-up block; those bytes are plan lines too.
+ */
+typedef struct lora_file {
+    const char *path;
+    float scale;
+    uint64_t size;
+    clk_map map;
+    clk_gguf_header h;
+    clk_gguf g;
+    clk_lora l;
+    void *raw;        /* the block's allocation: [file (read path)][index][pairs] */
+} lora_file;
+
+static lora_file the_loras[CLK_MAX_ADAPTERS];
+static int n_loras;
+
+static void help_lora_opts(void)
+{
+    printf("  --lora FILE      apply a LoRA adapter (llama.cpp's GGUF adapter format);\n"
+           "                   may be given several times\n"
+           "  --lora-scale S   scale of the --lora before it (default 1): the\n"
+           "                   adapter adds S * alpha/r * B A to each weight it adapts\n");
+}
+
+/* Take every --lora FILE / --lora-scale S (and the --opt=value forms) out
+ * of argv; returns the new argc. */
+static int lora_take_args(const char *cmd, int argc, char **argv)
+{
+    int i, n = 0;
+    n_loras = 0;
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = NULL;
+        int is_lora = !strcmp(a, "--lora") || !strncmp(a, "--lora=", 7);
+        int is_scale = !strcmp(a, "--lora-scale") || !strncmp(a, "--lora-scale=", 13);
+        if (!strcmp(a, "--")) { /* positional arguments from here on */
+            while (i < argc) argv[n++] = argv[i++];
+            break;
+        }
+        if (!is_lora && !is_scale) {
+            argv[n++] = argv[i];
+            continue;
+        }
+        if (strchr(a, '='))
+            v = strchr(a, '=') + 1;
+        else if (i + 1 < argc)
+            v = argv[++i];
+        else
+            usage_error(cmd, "option '%s' needs a value", a);
+        if (is_lora) {
+            if (n_loras == CLK_MAX_ADAPTERS) usage_error(cmd, "more than CLK_MAX_ADAPTERS adapters (at '%s')", v);
+            memset(&the_loras[n_loras], 0, sizeof the_loras[0]);
+            the_loras[n_loras].path = v;
+            the_loras[n_loras].scale = 1.0f;
+            n_loras++;
+        } else {
+            char *end;
+            double d;
+            if (n_loras == 0) usage_error(cmd, "--lora-scale %s: no --lora before it", v);
+            d = strtod(v, &end);
+            if (end == v || *end || !(d > -1e30 && d < 1e30)) usage_error(cmd, "--lora-scale: '%s' is not a number", v);
+            the_loras[n_loras - 1].scale = (float)d;
+        }
+    }
+    return n;
+}
+
+/* Open, check and attach every adapter to the_model (after clk_model_load).
+ * Adds each one's lines to the plan (and to the start-up bytes, which the
+ * run arena does not include). */
+static void lora_open_all(model_file *mf, clk_plan *plan, int no_mmap, uint64_t mem_limit)
+{
+    int i;
+    for (i = 0; i < n_loras; i++) {
+        lora_file *lf = &the_loras[i];
+        clk_err e;
+        clk_oserr os;
+        clk_plan own;
+        clk_arena a;
+        int is_dir = 0;
+        uintptr_t pad;
+        if (clk_sys_stat(lf->path, &lf->size, &is_dir) != 0 || is_dir) {
+            clk_fail(&e, CLK_E_IO, "cannot open adapter file '%s'%s", lf->path, is_dir ? ": it is a directory" : "");
+            die(&e);
+        }
+        clk_plan_init(&own);
+        if (clk_sys_can_map() && !no_mmap) {
+            if (clk_sys_map(lf->path, &lf->map, &os) != 0) {
+                clk_fail(&e, CLK_E_IO, "%s", os.msg);
+                die(&e);
+            }
+            lf->size = lf->map.size;
+            if (clk_gguf_peek(lf->map.data, lf->map.size, &lf->h, &e) != CLK_OK) die_in(lf->path, &e);
+            plan->mapped += lf->size;
+        } else {
+            uint8_t head[24];
+            uint64_t got;
+            if (clk_sys_read_head(lf->path, head, sizeof head, &got, &os) != 0) {
+                clk_fail(&e, CLK_E_IO, "%s", os.msg);
+                die(&e);
+            }
+            if (clk_gguf_peek_file(head, got, lf->size, &lf->h, &e) != CLK_OK) die_in(lf->path, &e);
+            clk_plan_add(&own, "adapter file (read into the arena)", lf->size);
+        }
+        clk_plan_add(&own, "adapter index", clk_gguf_index_bytes(&lf->h));
+        clk_lora_plan(&lf->h, &own);
+        if (clk_plan_check(&own, &e) != CLK_OK) die_in(lf->path, &e);
+        if (!lf->map.data) clk_plan_add(plan, "adapter file (read into the arena)", lf->size);
+        clk_plan_add(plan, "adapter index", clk_gguf_index_bytes(&lf->h));
+        clk_lora_plan(&lf->h, plan);
+        check_mem_limit(plan, mem_limit, NULL, 0);
+        mf->startup_bytes += own.total;
+        lf->raw = calloc(1, (size_t)own.total + CLK_ALIGN);
+        if (!lf->raw) {
+            clk_fail(&e, CLK_E_NOMEM, "cannot acquire the %llu-byte adapter block the memory plan asks for",
+                     (unsigned long long)own.total);
+            die(&e);
+        }
+        pad = (CLK_ALIGN - ((uintptr_t)lf->raw & (CLK_ALIGN - 1))) & (CLK_ALIGN - 1);
+        clk_arena_init(&a, (unsigned char *)lf->raw + pad, (size_t)own.total);
+        if (!lf->map.data) {
+            void *buf;
+            if (clk_arena_alloc(&a, (size_t)lf->size, "adapter file (read into the arena)", &buf, &e) != CLK_OK)
+                die(&e);
+            if (clk_sys_read(lf->path, buf, lf->size, &lf->map, &os) != 0) {
+                clk_fail(&e, CLK_E_IO, "%s", os.msg);
+                die(&e);
+            }
+            if (lf->map.size != lf->size) {
+                clk_fail(&e, CLK_E_IO, "'%s' changed while it was read", lf->path);
+                die(&e);
+            }
+        }
+        if (clk_gguf_parse(&lf->g, lf->map.data, lf->map.size, &a, &e) != CLK_OK) die_in(lf->path, &e);
+        if (clk_lora_load(&lf->l, &the_model, &lf->g, lf->scale, &a, &e) != CLK_OK) die_in(lf->path, &e);
+        fprintf(stderr, "%s: adapter %s: %d weight%s adapted, rank up to %d, alpha %g, scale %g%s\n", prog, lf->path,
+                lf->l.n_w, lf->l.n_w == 1 ? "" : "s", lf->l.rank_max, (double)lf->l.alpha, (double)lf->scale,
+                lf->l.n_skipped ? " (norm tensors skipped, as llama.cpp does)" : "");
+    }
+}
+
+static void lora_close_all(void)
+{
+    int i;
+    for (i = 0; i < n_loras; i++) {
+        if (the_loras[i].map.mapped) clk_sys_unmap(&the_loras[i].map);
+        free(the_loras[i].raw);
+        the_loras[i].raw = NULL;
+    }
+    n_loras = 0;
+}
+/* ==== end clika lora ==== */
+
 static void run_open(run_ctx *r, const char *path, int no_mmap)
 {
     clk_err e;
     model_open(&r->mf, path, no_mmap, &r->plan, r->limit);
     if (clk_model_load(&the_model, &r->mf.g, &e) != CLK_OK) die_in(path, &e);
+    lora_open_all(&r->mf, &r->plan, no_mmap, r->limit);
 }
 
 /* After run_open: plan the decoder (and the tokenizer for texts of up to
@@ -853,6 +1126,7 @@ static void *run_start(run_ctx *r, int tok, size_t max_text, uint64_t extra)
     uintptr_t pad;
     if (tok && clk_tok_plan(&r->mf.g, max_text, &r->plan, &e) != CLK_OK) die_in(r->mf.path, &e);
     if (extra) clk_plan_add(&r->plan, "token ids", extra);
+    r->ro.lora_rank = the_model.lora_rank_max;
     if (clk_fwd_plan(&the_model.hp, &r->ro, &r->plan) != CLK_OK) {
         clk_fail(&e, CLK_E_LIMIT, "memory plan for ctx %d, batch %d, threads %d does not fit in 64 bits",
                  r->ro.n_ctx, r->ro.n_batch, r->ro.n_threads);
@@ -888,6 +1162,7 @@ static void run_close(run_ctx *r)
 {
     clk_pool_stop(r->pool);
     free(r->raw);
+    lora_close_all();
     model_close(&r->mf);
 }
 
@@ -897,7 +1172,7 @@ static void help_logits(void)
 {
     printf("usage: %s logits MODEL.gguf --tokens FILE --out FILE.f32 [--all]\n"
            "                   [--threads N] [--ctx N] [--batch N] [--f32-act]\n"
-           "                   [--mem-limit BYTES] [--no-mmap]\n"
+           "                   [--mem-limit BYTES] [--no-mmap] [--lora FILE [--lora-scale S]]...\n"
            "\n"
            "Run the model on the token ids in FILE (decimal ids separated by white\n"
            "space or commas) and write its logits as raw little-endian float32: one\n"
@@ -917,6 +1192,7 @@ static void help_logits(void)
            "  --mem-limit B    refuse, printing the memory plan, if it needs more\n"
            "  --no-mmap        read the model into memory instead of mapping it\n",
            prog);
+    help_lora_opts();
 }
 
 /* Parse decimal ids separated by white space or commas from text[0..len)
@@ -991,6 +1267,7 @@ static int cmd_logits(int argc, char **argv)
     long bad;
     double t0, dt;
 
+    argc = lora_take_args("logits", argc, argv);
     if (parse_opts("logits", argc, argv, opts, pos, 1, help_logits) != 1)
         usage_error("logits", "%s", "expected one MODEL.gguf");
     if (!o_tokens) usage_error("logits", "%s", "--tokens FILE is required");
@@ -1085,6 +1362,7 @@ static void help_generate(void)
 {
     printf("usage: %s generate MODEL.gguf --prompt TEXT [-n N] [--threads N] [--ctx N]\n"
            "                     [--batch N] [--f32-act] [--mem-limit BYTES] [--no-mmap]\n"
+           "                     [--lora FILE [--lora-scale S]]...\n"
            "\n"
            "Continue TEXT greedily (always the most likely next token) and print the\n"
            "continuation, without the prompt, as it is produced. The prompt is\n"
@@ -1104,6 +1382,7 @@ static void help_generate(void)
            "  --mem-limit B    refuse, printing the memory plan, if it needs more\n"
            "  --no-mmap        read the model into memory instead of mapping it\n",
            prog);
+    help_lora_opts();
 }
 
 static int argmax_row(const float *x, int n)
@@ -1133,6 +1412,7 @@ static int cmd_generate(int argc, char **argv)
     int last[1], n_vocab, done = 0, stop_eog = 0;
     double t0, t1, t2;
 
+    argc = lora_take_args("generate", argc, argv);
     if (parse_opts("generate", argc, argv, opts, pos, 1, help_generate) != 1)
         usage_error("generate", "%s", "expected one MODEL.gguf");
     if (!o_prompt) usage_error("generate", "%s", "--prompt TEXT is required");
@@ -1530,6 +1810,147 @@ static int cmd_quantize(int argc, char **argv)
     return 0;
 }
 
+/* ========================================== clika bench (issue 6, simd branch)
+ *
+ * Prompt processing and generation speed with llama-bench's definitions:
+ *   pp P  one batch of P tokens from an empty cache, logits for the last
+ *         position only; t/s = P / seconds
+ *   tg N  N single-token decodes from an empty cache, logits for each;
+ *         t/s = N / seconds
+ * The tokens are pseudo-random ids (fixed seed), as llama-bench's are
+ * random. One untimed warm-up of each test, then -r timed repetitions; the
+ * figure is their median (the spread is the standard deviation). Peak RSS
+ * is the process's maximum resident set (getrusage) at the end: the mapped
+ * weights that were touched, plus the run arena.
+ */
+
+static void help_bench(void)
+{
+    printf("usage: %s bench MODEL.gguf [-p 128] [-n 32] [-r 5] [--threads N] [--json]\n"
+           "                  [--lora FILE [--lora-scale S]]...\n"
+           "\n"
+           "Measure prompt processing (pp: one batch of P tokens, logits for the last\n"
+           "position only) and generation (tg: N single-token decodes) in tokens per\n"
+           "second, as llama-bench defines them: median of R runs after one warm-up.\n"
+           "\n"
+           "  -p, --n-prompt P   prompt tokens (0: skip pp; default 128)\n"
+           "  -n, --n-gen N      generated tokens (0: skip tg; default 32)\n"
+           "  -r, --repetitions R  timed runs per test (default 5)\n"
+           "  -t, --threads N    worker threads (default: the number of CPUs)\n"
+           "  --json             one JSON object per test on stdout instead of the table\n"
+           "  --no-mmap          read the model into memory instead of mapping it\n",
+           prog);
+    help_lora_opts();
+}
+
+static int bench_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* One test: reps timed runs of pp (n_gen == 0) or tg; t/s per run in tps[]. */
+static void bench_run(run_ctx *r, const int32_t *ids, int n_prompt, int n_gen, int reps, double *tps)
+{
+    clk_err e;
+    int rep, k, last[1];
+    for (rep = -1; rep < reps; rep++) { /* rep -1: the warm-up */
+        double t0 = clk_sys_seconds(), t;
+        if (n_gen == 0) {
+            last[0] = n_prompt - 1;
+            if (clk_fwd_eval(&r->f, ids, n_prompt, 0, last, 1, &e) != CLK_OK) die(&e);
+        } else {
+            last[0] = 0;
+            for (k = 0; k < n_gen; k++)
+                if (clk_fwd_eval(&r->f, ids + k, 1, k, last, 1, &e) != CLK_OK) die(&e);
+        }
+        t = clk_sys_seconds() - t0;
+        if (rep >= 0) tps[rep] = (double)(n_gen ? n_gen : n_prompt) / (t > 0 ? t : 1e-9);
+    }
+}
+
+static int cmd_bench(int argc, char **argv)
+{
+    const char *o_p = NULL, *o_n = NULL, *o_r = NULL, *o_threads = NULL, *o_json = NULL, *o_nomap = NULL;
+    const opt opts[] = {{"--n-prompt", "-p", 1, &o_p},      {"--n-gen", "-n", 1, &o_n},
+                        {"--repetitions", "-r", 1, &o_r},   {"--threads", "-t", 1, &o_threads},
+                        {"--json", NULL, 0, &o_json},       {"--no-mmap", NULL, 0, &o_nomap},
+                        {NULL, NULL, 0, NULL}};
+    const char *pos[1] = {NULL}, *base;
+    static double tps[1000], sorted[1000];
+    char sz[32], thr[16];
+    run_ctx r;
+    int32_t *ids;
+    long n_prompt, n_gen, reps, i, test;
+    uint64_t rng = 0x9E3779B97F4A7C15ull;
+
+    argc = lora_take_args("bench", argc, argv);
+    if (parse_opts("bench", argc, argv, opts, pos, 1, help_bench) != 1)
+        usage_error("bench", "%s", "expected one MODEL.gguf");
+    memset(&r, 0, sizeof r);
+    snprintf(thr, sizeof thr, "%d", clk_sys_ncpu() < CLK_MAX_THREADS ? clk_sys_ncpu() : CLK_MAX_THREADS);
+    run_opts_parse("bench", &r, o_threads ? o_threads : thr, NULL, NULL, NULL);
+    n_prompt = opt_int("bench", "-p", o_p, 0, 1L << 16, 128);
+    n_gen = opt_int("bench", "-n", o_n, 0, 1L << 16, 32);
+    reps = opt_int("bench", "-r", o_r, 1, 1000, 5);
+    if (n_prompt == 0 && n_gen == 0) usage_error("bench", "%s", "-p 0 and -n 0: nothing to measure");
+    clk_plan_init(&r.plan);
+    run_open(&r, pos[0], o_nomap != NULL);
+    r.ro.n_ctx = (int)(n_prompt > n_gen ? n_prompt : n_gen);
+    r.ro.n_batch = n_prompt > 0 ? (int)n_prompt : 1;
+    r.ro.n_out = 1;
+    ids = (int32_t *)run_start(&r, 0, 0, (uint64_t)r.ro.n_ctx * sizeof(int32_t));
+    for (i = 0; i < r.ro.n_ctx; i++) { /* xorshift: random ids, the same every run */
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        ids[i] = (int32_t)(rng % (uint64_t)the_model.hp.n_vocab);
+    }
+    base = strrchr(pos[0], '/');
+    base = base ? base + 1 : pos[0];
+    human(r.mf.size, sz, sizeof sz);
+    if (!o_json) {
+        printf("| %-32s | %10s | %8s | %7s | %7s | %8s | %16s |\n", "model", "size", "params", "port", "threads", "test",
+               "t/s");
+        printf("| %.32s | %.10s | %.8s | %.7s | %.7s | %.8s | %.16s |\n", "--------------------------------",
+               "----------", "--------", "-------", "-------", "--------", "----------------");
+        fflush(stdout);
+    }
+    for (test = 0; test < 2; test++) {
+        long n = test == 0 ? n_prompt : n_gen;
+        double med, mean = 0.0, var = 0.0;
+        char name[32];
+        if (n == 0) continue;
+        bench_run(&r, ids, test == 0 ? (int)n_prompt : 0, test == 0 ? 0 : (int)n_gen, (int)reps, tps);
+        memcpy(sorted, tps, sizeof(double) * (size_t)reps);
+        qsort(sorted, (size_t)reps, sizeof(double), bench_cmp);
+        med = reps % 2 ? sorted[reps / 2] : 0.5 * (sorted[reps / 2 - 1] + sorted[reps / 2]);
+        for (i = 0; i < reps; i++) mean += tps[i] / (double)reps;
+        for (i = 0; i < reps; i++) var += (tps[i] - mean) * (tps[i] - mean) / (double)(reps > 1 ? reps - 1 : 1);
+        snprintf(name, sizeof name, "%s%ld", test == 0 ? "pp" : "tg", n);
+        if (o_json) {
+            printf("{\"model\":");
+            json_str(stdout, base, strlen(base));
+            printf(",\"size\":%llu,\"params\":%llu,\"port\":\"%s\",\"threads\":%d,\"test\":\"%s\",\"n_prompt\":%ld,"
+                   "\"n_gen\":%ld,\"reps\":%ld,\"tps_median\":%.3f,\"tps_mean\":%.3f,\"tps_stddev\":%.3f,\"samples_ts\":[",
+                   (unsigned long long)r.mf.size, (unsigned long long)the_model.n_params, clk_port_kernels()->name,
+                   r.ro.n_threads, name, test == 0 ? n_prompt : 0L, test == 0 ? 0L : n_gen, reps, med, mean, sqrt(var));
+            for (i = 0; i < reps; i++) printf("%s%.3f", i ? "," : "", tps[i]);
+            printf("],\"peak_rss\":%llu}\n", (unsigned long long)clk_sys_peak_rss());
+        } else {
+            char params[32];
+            snprintf(params, sizeof params, "%.2f M", (double)the_model.n_params / 1e6);
+            printf("| %-32.32s | %10s | %8s | %7s | %7d | %8s | %8.2f ± %5.2f |\n", base, sz, params,
+                   clk_port_kernels()->name, r.ro.n_threads, name, med, sqrt(var));
+        }
+        fflush(stdout);
+    }
+    if (!o_json) {
+        char rss[32];
+        printf("\npeak RSS %s (model file %s)\n", human(clk_sys_peak_rss(), rss, sizeof rss), sz);
+    }
+    run_close(&r);
+    return 0;
+}
+
 /* ======================================== clika eval and merge (issue 7, branch eval)
  *
  * clika eval MODEL.gguf --data DIR --out OUTDIR: every (task, language)
@@ -1553,7 +1974,7 @@ static void help_eval(void)
     printf("usage: %s eval MODEL.gguf --data DIR --out OUTDIR [--tasks LIST] [--langs LIST]\n"
            "                 [--mode letter|generate|option] [--prompt raw|chat] [--limit N]\n"
            "                 [--shard I/N] [--threads N] [--ctx N] [--mem-limit B]\n"
-           "                 [--model-name NAME] [--quiet] [--no-mmap]\n"
+           "                 [--model-name NAME] [--quiet] [--no-mmap] [--lora FILE [--lora-scale S]]...\n"
            "\n"
            "Run a GGUF model on the CLiKA multiple-choice tasks and score it. The prompts\n"
            "are the authors' open-model prompts, DIR/x_*/x_*_<L>_model_input.jsonl; each\n"
@@ -1588,8 +2009,11 @@ static void help_eval(void)
            "  --no-reuse        evaluate every prompt from position 0 instead of reusing\n"
            "                    the cached shared prefix (same results, slower: for tests)\n"
            "  --option-rows N   option mode: logit rows per decoder call (1..32, default\n"
-           "                    32; same results: for tests)\n",
+           "                    32; same results: for tests)\n"
+           "  --tasks fictional the Conductivity level (XRR) with generated answers; a run\n"
+           "                    of its own: see 'clika eval --tasks fictional --help'\n",
            prog);
+    help_lora_opts();
 }
 
 #define EVAL_MAX_UNITS (CLK_MAX_TASKS * CLK_MAX_LANGS)
@@ -2097,6 +2521,419 @@ static void eval_lists(char *tasks, size_t tcap, char *langs, size_t lcap)
     for (i = 0; i < ecfg.n_langs; i++) n += (size_t)snprintf(langs + n, lcap - n, "%s%s", i ? "," : "", ecfg.lang[i]);
 }
 
+
+/* ==== clika eval --tasks fictional (issue 9) ====
+ *
+ * Greedy answers of the live model (with its --lora adapters) to the
+ * fictional test files, written in the layout `clika score --tasks
+ * fictional` reads, then scored. For each target language L:
+ *     test<L>.jsonl      -> OUTDIR/fictional/<l>/NAME_res.jsonl
+ *     testEN.jsonl       -> OUTDIR/fictional/<l>/NAME_en_res.jsonl
+ *     translate<L>.jsonl -> OUTDIR/fictional/<l>/NAME_translate_res.jsonl (when it exists)
+ * The model sees the record's "prompt", then "\n" and its "input" when
+ * that is not empty (the authors' instruction/input pairs), raw or in the
+ * model's chat format (--prompt chat). Generation stops at an
+ * end-of-generation token, after --max-new tokens (default 32), or at the
+ * first newline after some text: the answer is cut there.
+ * English is asked once per run and its answers are written to every
+ * language's directory (one model, the same answers). Memory: the run
+ * arena of `clika eval`, with one JSON line of scratch, the prompt text
+ * and one result line.
+ */
+typedef struct fict_src {
+    char path[CLK_MAX_PATH];
+    clk_map map;
+    clk_jsonl lines;
+} fict_src;
+
+static void fict_src_open(fict_src *s, void *buf, uint64_t cap)
+{
+    clk_oserr os;
+    clk_err e;
+    if (buf ? clk_sys_read(s->path, buf, cap, &s->map, &os) : clk_sys_map(s->path, &s->map, &os)) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+    clk_jsonl_init(&s->lines, s->map.data, (size_t)s->map.size);
+}
+
+typedef struct fict_run {
+    clk_eval *ev;
+    clk_arena *a;
+    char *text;        /* [text_cap] the prompt given to the model */
+    size_t text_cap;
+    char *line;        /* [line_cap] one result line */
+    size_t line_cap;
+    void *file_buf;    /* without mmap: [file_cap] */
+    uint64_t file_cap;
+    long limit;
+    int max_new;
+    int quiet;
+    long done, total;
+    double t0;
+} fict_run;
+
+/* Answer every record of test file src (up to the limit) and write the
+ * result lines to each of out[0..n_out). */
+static void fict_answer_file(fict_run *fr, fict_src *src, clk_file *out, int n_out)
+{
+    static char res[CLK_MAX_EVAL_RES];
+    const char *line;
+    size_t len;
+    long i = 0;
+    clk_err e;
+    clk_oserr os;
+    fict_src_open(src, fr->file_buf, fr->file_cap);
+    while ((fr->limit <= 0 || i < fr->limit) && clk_jsonl_next(&src->lines, &line, &len)) {
+        size_t mark = clk_arena_mark(fr->a), tl = 0, rl = 0;
+        clk_json_doc d;
+        const clk_json *p, *in;
+        clk_buf b;
+        clk_out o;
+        int n_gen = 0, k;
+        if (clk_json_parse(line, len, src->path, src->lines.line, fr->a, &d, &e) != CLK_OK) die(&e);
+        p = clk_json_get(&d, d.root, "prompt");
+        in = clk_json_get(&d, d.root, "input");
+        if (!p || p->type != CLK_JSON_STRING) {
+            clk_fail(&e, CLK_E_FORMAT, "%s:%llu: expected a string \"prompt\"", src->path,
+                     (unsigned long long)src->lines.line);
+            die(&e);
+        }
+        if (p->n + 1 + (in && in->type == CLK_JSON_STRING ? in->n : 0) > fr->text_cap) {
+            clk_fail(&e, CLK_E_INTERNAL, "%s:%llu: prompt longer than planned", src->path,
+                     (unsigned long long)src->lines.line);
+            die(&e);
+        }
+        memcpy(fr->text, p->u.s, p->n);
+        tl = p->n;
+        if (in && in->type == CLK_JSON_STRING && in->n > 0) {
+            fr->text[tl++] = '\n';
+            memcpy(fr->text + tl, in->u.s, in->n);
+            tl += in->n;
+        }
+        if (clk_eval_generate(fr->ev, fr->text, tl, fr->max_new, res, sizeof res, &rl, &n_gen, &e) != CLK_OK)
+            die_in(src->path, &e);
+        rl = clk_fict_answer_end(res, rl);
+        b.p = fr->line, b.cap = fr->line_cap, b.len = 0;
+        o = clk_out_buf(&b, &e);
+        if (clk_outf(&o, "{\"id\": %ld, \"input\": ", i) != CLK_OK || clk_eval_json_str(&o, fr->text, tl) != CLK_OK ||
+            clk_out_str(&o, ", \"res\": ") != CLK_OK || clk_eval_json_str(&o, res, rl) != CLK_OK ||
+            clk_outf(&o, ", \"n_gen\": %d}\n", n_gen) != CLK_OK)
+            die(&e);
+        for (k = 0; k < n_out; k++)
+            if (clk_sys_write(&out[k], b.p, b.len, &os) != 0) {
+                clk_fail(&e, CLK_E_IO, "%s", os.msg);
+                die(&e);
+            }
+        clk_arena_reset(fr->a, mark);
+        i++;
+        fr->done++;
+        if (!fr->quiet && clk_sys_isatty(2))
+            fprintf(stderr, "\r%s eval fictional: %ld/%ld answers (%.1f/s)", prog, fr->done, fr->total,
+                    (double)fr->done / (clk_sys_seconds() - fr->t0 + 1e-9));
+    }
+    clk_sys_unmap(&src->map);
+}
+
+static void fict_create(clk_file *f, const char *out, const char *lang, const char *name, const char *suffix)
+{
+    char dir[CLK_MAX_PATH], path[CLK_MAX_PATH];
+    clk_oserr os;
+    clk_err e;
+    if (snprintf(dir, sizeof dir, "%s/fictional/%s", out, lang) >= (int)sizeof dir ||
+        snprintf(path, sizeof path, "%s/%s%s", dir, name, suffix) >= (int)sizeof path)
+        usage_error("eval", "%s", "--out: path too long");
+    if (clk_sys_mkdirs(dir, &os) != 0 || clk_sys_create(f, path, &os) != 0) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+}
+
+static void fict_commit(clk_file *f, int n)
+{
+    clk_oserr os;
+    clk_err e;
+    int k;
+    for (k = 0; k < n; k++)
+        if (clk_sys_commit(&f[k], &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            die(&e);
+        }
+}
+
+static void help_eval_fictional(void)
+{
+    printf("usage: %s eval MODEL.gguf --tasks fictional --data DIR --out OUTDIR [--langs LIST]\n"
+           "                 [--lora FILE [--lora-scale S]]... [--max-new N] [--limit N]\n"
+           "                 [--prompt raw|chat] [--model-name NAME] [--threads N] [--ctx N]\n"
+           "                 [--batch N] [--mem-limit B] [--quiet] [--no-mmap]\n"
+           "\n"
+           "The Conductivity level: greedy answers to DIR/fictional/test/target/test<L>.jsonl,\n"
+           "testEN.jsonl and Translate/translate<L>.jsonl, written to\n"
+           "OUTDIR/fictional/<l>/NAME_res.jsonl, NAME_en_res.jsonl and\n"
+           "NAME_translate_res.jsonl, then scored as 'clika score --tasks fictional' does\n"
+           "(OUTDIR/report.{json,md,csv}). Give the adapter fine-tuned for L with --lora\n"
+           "and --langs L; run once per target language into the same OUTDIR.\n"
+           "\n"
+           "  --langs LIST      target languages (default: every one DIR has a test file for)\n"
+           "  --max-new N       new tokens per answer (default 32); an answer also ends at\n"
+           "                    end of turn and at its first newline after some text\n"
+           "  --limit N         only the first N records of every file\n"
+           "  --prompt P        raw (default): the prompt, then a newline and the input\n"
+           "                    when there is one; chat: in the model's chat format\n",
+           prog);
+    help_lora_opts();
+}
+
+static int fict_eval_cmd(int argc, char **argv)
+{
+    const char *o_data = NULL, *o_out = NULL, *o_tasks = NULL, *o_langs = NULL, *o_limit = NULL, *o_threads = NULL,
+               *o_ctx = NULL, *o_mem = NULL, *o_name = NULL, *o_quiet = NULL, *o_prompt = NULL, *o_nomap = NULL,
+               *o_batch = NULL, *o_maxnew = NULL;
+    const opt opts[] = {{"--data", NULL, 1, &o_data},       {"--out", "-o", 1, &o_out},
+                        {"--tasks", NULL, 1, &o_tasks},     {"--langs", NULL, 1, &o_langs},
+                        {"--limit", NULL, 1, &o_limit},     {"--threads", "-t", 1, &o_threads},
+                        {"--ctx", NULL, 1, &o_ctx},         {"--mem-limit", NULL, 1, &o_mem},
+                        {"--model-name", NULL, 1, &o_name}, {"--quiet", "-q", 0, &o_quiet},
+                        {"--prompt", NULL, 1, &o_prompt},   {"--no-mmap", NULL, 0, &o_nomap},
+                        {"--batch", NULL, 1, &o_batch},     {"--max-new", NULL, 1, &o_maxnew},
+                        {NULL, NULL, 0, NULL}};
+    static const char *const targets[] = {"zh", "de", "fr", "it", "ja", "pl", "ru", "ar", "he"};
+    const char *pos[1] = {NULL};
+    static run_ctx r;
+    static char name_buf[CLK_MAX_FILENAME], langs_buf[256];
+    static char lang[CLK_MAX_LANGS][8];
+    static fict_src src;
+    static clk_file files[CLK_MAX_LANGS];
+    clk_eval_opts eo = clk_eval_defaults();
+    clk_eval ev;
+    clk_err e;
+    clk_oserr os;
+    fict_run fr;
+    clk_fict_opts fo;
+    uint64_t longest = 0, max_file = 0, bytes;
+    int n_lang = 0, k, prompt = CLK_PROMPT_RAW;
+    void *mem;
+    uintptr_t pad;
+
+    argc = lora_take_args("eval", argc, argv);
+    if (parse_opts("eval", argc, argv, opts, pos, 1, help_eval_fictional) != 1)
+        usage_error("eval", "%s", "expected one MODEL.gguf");
+    if (!o_tasks || strcmp(o_tasks, "fictional"))
+        usage_error("eval", "%s", "--tasks fictional runs on its own; run the other tasks in another 'clika eval'");
+    if (!o_data) usage_error("eval", "%s", "missing --data DIR (the CLiKA layout)");
+    if (!o_out) usage_error("eval", "%s", "missing --out OUTDIR");
+    memset(&fr, 0, sizeof fr);
+    ecfg.no_mmap = o_nomap != NULL; /* file_measure reads it */
+    fr.limit = opt_int("eval", "--limit", o_limit, 1, CLK_MAX_ITEMS, 0);
+    fr.max_new = (int)opt_int("eval", "--max-new", o_maxnew, 1, CLK_MAX_EVAL_NEW, 32);
+    fr.quiet = o_quiet != NULL;
+    if (o_name) {
+        if (strlen(o_name) >= sizeof name_buf) usage_error("eval", "%s", "--model-name is too long");
+        strcpy(name_buf, o_name);
+    } else { /* the model file's base name without .gguf */
+        const char *base = strrchr(pos[0], '/');
+        size_t n;
+        base = base ? base + 1 : pos[0];
+        n = strlen(base);
+        if (n > 5 && !strcmp(base + n - 5, ".gguf")) n -= 5;
+        if (n == 0 || n >= sizeof name_buf) usage_error("eval", "%s", "cannot name the results: give --model-name");
+        memcpy(name_buf, base, n);
+        name_buf[n] = 0;
+    }
+    if (strchr(name_buf, '/') || !name_buf[0]) usage_error("eval", "--model-name: '%s' is not a file name", name_buf);
+
+    /* languages: --langs, or every target with a test file; measure the inputs */
+    {
+        const char *p = o_langs;
+        int t = 0;
+        for (;;) {
+            char code[8];
+            size_t n, i;
+            uint64_t size, lines, lg;
+            char path[CLK_MAX_PATH];
+            int dir = 0;
+            if (p) {
+                const char *c;
+                if (!*p) break;
+                c = strchr(p, ',');
+                n = c ? (size_t)(c - p) : strlen(p);
+                if (n == 0 || n >= sizeof code) usage_error("eval", "--langs: '%s' is not a list of codes", o_langs);
+                memcpy(code, p, n);
+                code[n] = 0;
+                p += n + (c ? 1 : 0);
+            } else {
+                if (t == 9) break;
+                strcpy(code, targets[t++]);
+                n = 2;
+            }
+            for (i = 0; i < n; i++) code[i] = (char)(code[i] | 0x20);
+            if (!strcmp(code, "en")) continue;
+            if (n_lang == CLK_MAX_LANGS) usage_error("eval", "%s", "--langs: more than CLK_MAX_LANGS");
+            snprintf(path, sizeof path, "%s/fictional/test/target/test", o_data);
+            for (i = 0; i < n; i++) {
+                size_t at = strlen(path);
+                path[at] = (char)(code[i] & ~0x20);
+                path[at + 1] = 0;
+            }
+            strcat(path, ".jsonl");
+            if (clk_sys_stat(path, &size, &dir) != 0 || dir) {
+                if (!o_langs) continue;
+                clk_fail(&e, CLK_E_DATA, "fictional: '%s' is missing", path);
+                die(&e);
+            }
+            strcpy(lang[n_lang++], code);
+            file_measure(path, &size, &lines, &lg);
+            if (size > max_file) max_file = size;
+            if (lg > longest) longest = lg;
+            fr.total += fr.limit > 0 && (long)lines > fr.limit ? fr.limit : (long)lines;
+            {
+                char tp[CLK_MAX_PATH];
+                int m = snprintf(tp, sizeof tp, "%s/fictional/test/Translate/translate", o_data);
+                for (i = 0; i < n && (size_t)m + i + 1 < sizeof tp; i++) tp[m + i] = (char)(code[i] & ~0x20);
+                tp[m + n] = 0;
+                strcat(tp, ".jsonl");
+                if (clk_sys_stat(tp, &size, &dir) == 0 && !dir) {
+                    file_measure(tp, &size, &lines, &lg);
+                    if (size > max_file) max_file = size;
+                    if (lg > longest) longest = lg;
+                    fr.total += fr.limit > 0 && (long)lines > fr.limit ? fr.limit : (long)lines;
+                }
+            }
+        }
+        if (n_lang == 0) {
+            clk_fail(&e, CLK_E_DATA, "fictional: no test files in '%s/fictional/test/target'", o_data);
+            die(&e);
+        }
+        snprintf(src.path, sizeof src.path, "%s/fictional/test/target/testEN.jsonl", o_data);
+        {
+            uint64_t size, lines, lg;
+            int dir = 0;
+            if (clk_sys_stat(src.path, &size, &dir) != 0 || dir) {
+                clk_fail(&e, CLK_E_DATA, "fictional: '%s' is missing", src.path);
+                die(&e);
+            }
+            file_measure(src.path, &size, &lines, &lg);
+            if (size > max_file) max_file = size;
+            if (lg > longest) longest = lg;
+            fr.total += fr.limit > 0 && (long)lines > fr.limit ? fr.limit : (long)lines;
+        }
+    }
+    if (!(clk_sys_can_map() && !o_nomap)) longest = max_file;
+
+    memset(&r, 0, sizeof r);
+    run_opts_parse("eval", &r, o_threads, o_batch, NULL, o_mem);
+    run_open(&r, pos[0], o_nomap != NULL);
+    if (o_prompt && !strcmp(o_prompt, "chat")) {
+        clk_str tmpl;
+        if (!get_string(&r.mf.g, "tokenizer.chat_template", &tmpl)) {
+            clk_fail(&e, CLK_E_UNSUPPORTED, "%s: --prompt chat: the model has no tokenizer.chat_template", pos[0]);
+            die(&e);
+        }
+        prompt = clk_eval_template_detect(tmpl.p, (size_t)tmpl.n);
+        if (prompt < 0) {
+            clk_fail(&e, CLK_E_UNSUPPORTED, "%s: --prompt chat: the chat template is none of ChatML/Qwen, Llama 3, Gemma",
+                     pos[0]);
+            die(&e);
+        }
+    } else if (o_prompt && strcmp(o_prompt, "raw")) {
+        usage_error("eval", "--prompt: expected raw or chat, found '%s'", o_prompt);
+    }
+    eo.mode = CLK_EVAL_GENERATE;
+    eo.max_new = fr.max_new;
+    eo.prompt = prompt;
+    eo.max_prompt = (size_t)longest; /* a record's prompt + "\n" + input is shorter than its JSON line */
+    {
+        long dflt = (long)clk_tok_max_tokens(clk_eval_max_text(&eo)) + eo.max_new;
+        if (the_model.hp.n_ctx_train > 0 && dflt > (long)the_model.hp.n_ctx_train) dflt = the_model.hp.n_ctx_train;
+        r.ro.n_ctx = (int)opt_int("eval", "--ctx", o_ctx, 8, 1L << 24, dflt);
+    }
+    r.ro.n_out = clk_eval_n_out(&eo);
+    if (r.ro.n_out > r.ro.n_batch) r.ro.n_batch = r.ro.n_out;
+    r.ro.lora_rank = the_model.lora_rank_max;
+    fr.text_cap = (size_t)longest + 2;
+    fr.line_cap = 6 * ((size_t)longest + CLK_MAX_EVAL_RES) + 64; /* \u escapes: 6 bytes per input byte at most */
+    fr.file_cap = (clk_sys_can_map() && !o_nomap) ? 0 : max_file;
+    if (clk_tok_plan(&r.mf.g, clk_eval_max_text(&eo), &r.plan, &e) != CLK_OK) die_in(pos[0], &e);
+    clk_eval_plan(&eo, r.ro.n_ctx, &r.plan);
+    clk_plan_add(&r.plan, "fictional text", fr.text_cap);
+    clk_plan_add(&r.plan, "fictional result line", fr.line_cap);
+    if (fr.file_cap) clk_plan_add(&r.plan, "fictional file buffer", fr.file_cap);
+    clk_plan_add(&r.plan, "fictional json scratch", clk_json_bytes(longest));
+    if (clk_fwd_plan(&the_model.hp, &r.ro, &r.plan) != CLK_OK) {
+        clk_fail(&e, CLK_E_LIMIT, "memory plan for ctx %d does not fit in 64 bits", r.ro.n_ctx);
+        die(&e);
+    }
+    check_mem_limit(&r.plan, r.limit, &r.ro, clk_eval_max_text(&eo));
+    bytes = r.plan.total - r.mf.startup_bytes;
+    r.raw = calloc(1, (size_t)bytes + CLK_ALIGN);
+    if (!r.raw) {
+        clk_fail(&e, CLK_E_NOMEM, "cannot acquire the %llu-byte run arena", (unsigned long long)bytes);
+        die(&e);
+    }
+    pad = (CLK_ALIGN - ((uintptr_t)r.raw & (CLK_ALIGN - 1))) & (CLK_ALIGN - 1);
+    clk_arena_init(&r.arena, (unsigned char *)r.raw + pad, (size_t)bytes);
+    if (clk_arena_alloc(&r.arena, clk_pool_bytes(r.ro.n_threads), "threads", &mem, &e) != CLK_OK) die(&e);
+    if (clk_pool_start(&r.pool, mem, r.ro.n_threads, &os) != 0) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+    if (clk_tok_init(&r.tok, &r.mf.g, clk_eval_max_text(&eo), &r.arena, &e) != CLK_OK) die_in(pos[0], &e);
+    if (clk_fwd_init(&r.f, &the_model, &r.ro, r.pool, &r.arena, &e) != CLK_OK) die_in(pos[0], &e);
+    if (clk_eval_init(&ev, &r.f, &r.tok, &eo, &r.arena, &e) != CLK_OK) die_in(pos[0], &e);
+    if (clk_arena_alloc(&r.arena, fr.text_cap, "fictional text", &mem, &e) != CLK_OK) die(&e);
+    fr.text = (char *)mem;
+    if (clk_arena_alloc(&r.arena, fr.line_cap, "fictional result line", &mem, &e) != CLK_OK) die(&e);
+    fr.line = (char *)mem;
+    if (fr.file_cap && clk_arena_alloc(&r.arena, (size_t)fr.file_cap, "fictional file buffer", &fr.file_buf, &e) != CLK_OK)
+        die(&e);
+    fr.ev = &ev;
+    fr.a = &r.arena;
+    fr.t0 = clk_sys_seconds();
+
+    /* English once, into every language's directory */
+    for (k = 0; k < n_lang; k++) fict_create(&files[k], o_out, lang[k], name_buf, "_en_res.jsonl");
+    fict_answer_file(&fr, &src, files, n_lang);
+    fict_commit(files, n_lang);
+    for (k = 0; k < n_lang; k++) {
+        size_t i, m;
+        char up[8];
+        for (i = 0; lang[k][i]; i++) up[i] = (char)(lang[k][i] & ~0x20);
+        up[i] = 0;
+        snprintf(src.path, sizeof src.path, "%s/fictional/test/target/test%s.jsonl", o_data, up);
+        fict_create(&files[0], o_out, lang[k], name_buf, "_res.jsonl");
+        fict_answer_file(&fr, &src, files, 1);
+        fict_commit(files, 1);
+        snprintf(src.path, sizeof src.path, "%s/fictional/test/Translate/translate%s.jsonl", o_data, up);
+        {
+            uint64_t size;
+            int dir = 0;
+            if (clk_sys_stat(src.path, &size, &dir) == 0 && !dir) {
+                fict_create(&files[0], o_out, lang[k], name_buf, "_translate_res.jsonl");
+                fict_answer_file(&fr, &src, files, 1);
+                fict_commit(files, 1);
+            }
+        }
+        m = strlen(langs_buf);
+        snprintf(langs_buf + m, sizeof langs_buf - m, "%s%s", m ? "," : "", lang[k]);
+    }
+    if (!fr.quiet && clk_sys_isatty(2)) fputc('\n', stderr);
+    {
+        double dt = clk_sys_seconds() - fr.t0;
+        fprintf(stderr, "%s eval: fictional, %ld answers in %.2f s (%.2f answers/s), up to %d new tokens each\n", prog,
+                fr.done, dt, dt > 0 ? (double)fr.done / dt : 0.0, fr.max_new);
+    }
+    run_close(&r);
+    fo.data = o_data;
+    fo.results = o_out;
+    fo.model = name_buf;
+    fo.langs = langs_buf;
+    fo.limit = fr.limit;
+    fict_score_and_report(&fo, o_out, 0);
+    return 0;
+}
+/* ==== end clika eval --tasks fictional ==== */
+
 static int cmd_eval(int argc, char **argv)
 {
     const char *o_data = NULL, *o_out = NULL, *o_tasks = NULL, *o_langs = NULL, *o_mode = NULL, *o_limit = NULL,
@@ -2127,6 +2964,14 @@ static int cmd_eval(int argc, char **argv)
     void *mem;
     double t0;
 
+    {   /* issue 9: --tasks fictional is its own run (generated answers, XRR) */
+        int i;
+        for (i = 0; i < argc; i++)
+            if ((!strcmp(argv[i], "--tasks") && i + 1 < argc && !strcmp(argv[i + 1], "fictional")) ||
+                !strcmp(argv[i], "--tasks=fictional"))
+                return fict_eval_cmd(argc, argv);
+    }
+    argc = lora_take_args("eval", argc, argv);
     if (parse_opts("eval", argc, argv, opts, pos, 1, help_eval) != 1) usage_error("eval", "%s", "expected one MODEL.gguf");
     if (!o_data) usage_error("eval", "%s", "missing --data DIR (the CLiKA layout)");
     if (!o_out) usage_error("eval", "%s", "missing --out OUTDIR");
@@ -2224,6 +3069,7 @@ static int cmd_eval(int argc, char **argv)
     clk_plan_add(&r.plan, "eval json scratch", 2 * b.json_bytes);
     clk_plan_add(&r.plan, "eval result line", clk_eval_record_bytes((size_t)max_prompt));
     if (b.file_cap) clk_plan_addn(&r.plan, "eval file buffers", b.file_cap, 3);
+    r.ro.lora_rank = the_model.lora_rank_max; /* --lora (issue 9) */
     if (clk_fwd_plan(&the_model.hp, &r.ro, &r.plan) != CLK_OK) {
         clk_fail(&e, CLK_E_LIMIT, "memory plan for ctx %d does not fit in 64 bits", r.ro.n_ctx);
         die(&e);
@@ -2571,6 +3417,7 @@ static void help_main(void)
            "  logits MODEL.gguf    the model's logits for a file of token ids\n"
            "  generate MODEL.gguf  continue a prompt greedily\n"
            "  quantize IN OUT TYPE re-encode a model's weights (Q8_0, Q4_K_M, ...) as llama.cpp does\n"
+           "  bench MODEL.gguf     prompt and generation speed (tokens/s), as llama-bench measures\n"
            "\n"
            "'%s COMMAND --help' describes each command.\n",
            prog, prog);
@@ -2597,6 +3444,7 @@ static const command commands[] = {
     {"logits", cmd_logits},
     {"generate", cmd_generate},
     {"quantize", cmd_quantize}, /* issue 5 */
+    {"bench", cmd_bench},       /* issue 6 */
     {"eval", cmd_eval},         /* issue 7 */
     {"merge", cmd_merge},       /* issue 7 */
     {NULL, NULL},

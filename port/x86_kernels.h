@@ -1,0 +1,798 @@
+/*
+ * x86_kernels.h - the x86 SIMD kernels, shared by port/x86_avx2.c
+ * (AVX2 + FMA + F16C) and port/x86_avx512.c (the same with AVX-512 VL/BW
+ * and VNNI). Included by exactly one of them, after it defines
+ * CLK_X86_NAME; the instruction set comes from the compiler flags of that
+ * file (make PORT=avx2|avx512), never from -march=native. Private to port/.
+ *
+ * What is accelerated (everything else is the reference's entry):
+ *   quantize_act   Q8_0 and Q8_K activations, f16 activations: the
+ *                  reference's bytes exactly (the same roundings, done in
+ *                  vectors; see ref.c for the rules)
+ *   matmul         Q8_0, Q4_0, Q5_0 (. Q8_0), Q4_K, Q6_K (. Q8_K): BIT-EXACT
+ *                  with ref.c. The integer part of every block is exact in
+ *                  any order; the float part is ref.c's per-block
+ *                  expression, done four weight rows at a time in the four
+ *                  lanes of an SSE register (each lane the same IEEE
+ *                  operations the reference does in scalar).
+ *                  F32, F16 weights: float lanes with fused multiply-adds
+ *                  (within test_port.c's CLK_TOL_MM_REL of the reference's
+ *                  double sum), the same code for every (row, activation
+ *                  row) pair, so the clk_mm contract holds.
+ *   dot_f32, axpy_f32, rmsnorm, softmax, swiglu: vectors (tolerances in
+ *                  tests/test_port.c).
+ *
+ * The matmul tile: weight rows in quads (a short last quad repeats its
+ * last row and drops the extra lanes), activation rows in chunks of
+ * X86_MM_ACT; for each block the quad's weights are unpacked once and
+ * multiplied with every activation row of the chunk, so a weight block is
+ * decoded once per chunk instead of once per activation row.
+ */
+#ifndef CLK_X86_KERNELS_H
+#define CLK_X86_KERNELS_H
+
+#include "port.h"
+
+#include <immintrin.h>
+#include <math.h>
+#include <string.h>
+
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+#define X86_VNNI 1
+#else
+#define X86_VNNI 0
+#endif
+
+/* Activation rows per chunk of the matmul tile. */
+#ifndef X86_MM_ACT
+#if defined(__AVX512F__)
+#define X86_MM_ACT 8 /* 32 vector registers */
+#else
+#define X86_MM_ACT 4
+#endif
+#endif
+
+#if defined(__GNUC__)
+#define X86_INLINE static inline __attribute__((always_inline))
+#else
+#define X86_INLINE static inline
+#endif
+
+/* Unroll the loop over a chunk's activation rows completely, so that its
+ * accumulators stay in registers. */
+#if defined(__clang__)
+#define X86_UNROLL _Pragma("unroll")
+#elif defined(__GNUC__) && __GNUC__ >= 8
+#define X86_UNROLL _Pragma("GCC unroll 8")
+#else
+#define X86_UNROLL
+#endif
+
+/* Software prefetch distance in blocks (within the next quad of rows). */
+#ifndef X86_PF_DIST
+#define X86_PF_DIST 16
+#endif
+
+/* ======================================================== small helpers */
+
+static inline float x86_h2f(uint16_t h) { return clk_fp16_to_fp32(h); }
+
+
+/* [sum p0, sum p1, sum p2, sum p3] of four vectors of 8 int32. */
+static inline __m128i x86_hsum4_epi32(__m256i p0, __m256i p1, __m256i p2, __m256i p3)
+{
+    __m256i t0 = _mm256_hadd_epi32(p0, p1), t1 = _mm256_hadd_epi32(p2, p3);
+    __m256i t = _mm256_hadd_epi32(t0, t1);
+    return _mm_add_epi32(_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1));
+}
+
+/* Horizontal float sum of 8 lanes, always in the same order. */
+static inline float x86_hsum_ps(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+static inline int x86_hsum_epi32(__m256i v)
+{
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+    return _mm_cvtsi128_si32(s);
+}
+
+/* ================================================= activation formats */
+
+/* Q8_0 / Q8_1 block of 32 (ref.c act_q8_0_block): amax, d = amax/127,
+ * id = 127/amax, q = cvtps2dq(x*id) (nearest even; NaN/out of range ->
+ * INT32_MIN, exactly x86_cvt_i32), saturated to int8 by two packs. */
+static void x86_act_q8_0_block(const float *x, int8_t *qs, uint16_t *d16, uint16_t *s16)
+{
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 v0 = _mm256_loadu_ps(x), v1 = _mm256_loadu_ps(x + 8), v2 = _mm256_loadu_ps(x + 16),
+           v3 = _mm256_loadu_ps(x + 24);
+    __m256 m = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(sign, v0), _mm256_andnot_ps(sign, v1)),
+                             _mm256_max_ps(_mm256_andnot_ps(sign, v2), _mm256_andnot_ps(sign, v3)));
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    float amax, d, id;
+    __m256 vid;
+    __m256i i0, i1, i2, i3, p;
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    amax = _mm_cvtss_f32(m4);
+    d = amax / 127.0f;
+    id = amax != 0.0f ? 127.0f / amax : 0.0f;
+    *d16 = clk_fp32_to_fp16(d);
+    vid = _mm256_set1_ps(id);
+    i0 = _mm256_cvtps_epi32(_mm256_mul_ps(v0, vid));
+    i1 = _mm256_cvtps_epi32(_mm256_mul_ps(v1, vid));
+    i2 = _mm256_cvtps_epi32(_mm256_mul_ps(v2, vid));
+    i3 = _mm256_cvtps_epi32(_mm256_mul_ps(v3, vid));
+    if (s16) {
+        /* the int32 sum before saturation, wrapping (ref.c adds the same way) */
+        int sum = x86_hsum_epi32(_mm256_add_epi32(_mm256_add_epi32(i0, i1), _mm256_add_epi32(i2, i3)));
+        *s16 = clk_fp32_to_fp16(d * (float)sum);
+    }
+    /* packs work within 128-bit halves: restore element order afterwards */
+    p = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
+    p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    _mm256_storeu_si256((__m256i *)(void *)qs, p);
+}
+
+/* Q8_K block of 256 (ref.c act_q8_K_block): the element of largest |x|
+ * (first on ties), iscale = -127/max, q = min(127, nearest_int(iscale*x))
+ * with ggml's magic-number rounding (which gives 0 bytes for inf/NaN, as
+ * the reference does), the int8 being the low byte of that int. */
+static void x86_act_q8_K_block(const float *x, clk_block_q8_K *y)
+{
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 m = _mm256_setzero_ps();
+    __m128 m4;
+    float amax, max = 0.0f, iscale;
+    __m256 vis;
+    int j, g;
+    for (j = 0; j < 256; j += 8) m = _mm256_max_ps(m, _mm256_andnot_ps(sign, _mm256_loadu_ps(x + j)));
+    m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    amax = _mm_cvtss_f32(m4);
+    if (amax == 0.0f) {
+        memset(y, 0, sizeof *y);
+        return;
+    }
+    for (j = 0; j < 256; j++)
+        if (fabsf(x[j]) == amax) {
+            max = x[j];
+            break;
+        }
+    iscale = -127.0f / max;
+    vis = _mm256_set1_ps(iscale);
+    {
+        const __m256 magic = _mm256_set1_ps(12582912.0f);
+        const __m256i mant = _mm256_set1_epi32(0x007FFFFF), off = _mm256_set1_epi32(0x00400000);
+        const __m256i c127 = _mm256_set1_epi32(127), lowb = _mm256_set1_epi32(0xFF);
+        const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+        for (j = 0; j < 256; j += 32) {
+            __m256i q[4], p;
+            int t;
+            for (t = 0; t < 4; t++) {
+                __m256 v = _mm256_add_ps(_mm256_mul_ps(vis, _mm256_loadu_ps(x + j + 8 * t)), magic);
+                __m256i iv = _mm256_sub_epi32(_mm256_and_si256(_mm256_castps_si256(v), mant), off);
+                iv = _mm256_min_epi32(iv, c127);
+                q[t] = _mm256_and_si256(iv, lowb); /* the low byte, as (int8_t) keeps it */
+            }
+            p = _mm256_packus_epi16(_mm256_packus_epi32(q[0], q[1]), _mm256_packus_epi32(q[2], q[3]));
+            p = _mm256_permutevar8x32_epi32(p, order);
+            _mm256_storeu_si256((__m256i *)(void *)(y->qs + j), p);
+        }
+    }
+    for (g = 0; g < 16; g++) {
+        __m256i w = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(y->qs + 16 * g)));
+        y->bsums[g] = (int16_t)x86_hsum_epi32(_mm256_madd_epi16(w, _mm256_set1_epi16(1)));
+    }
+    y->d = 1.0f / iscale;
+}
+
+static void x86_quantize_act(int wtype, int act, const float *x, void *y, int k)
+{
+    const clk_type_info *ti = clk_type(wtype);
+    int i;
+    if (!ti || !ti->compute) return;
+    if (act == CLK_ACT_F32 || ti->act == CLK_T_F32) {
+        memcpy(y, x, (size_t)k * sizeof(float));
+        return;
+    }
+    switch (ti->act) {
+    case CLK_T_F16: {
+        uint16_t *h = (uint16_t *)y;
+        for (i = 0; i + 8 <= k; i += 8)
+            _mm_storeu_si128((__m128i *)(void *)(h + i), _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+        for (; i < k; i++) h[i] = clk_fp32_to_fp16(x[i]);
+        break;
+    }
+    case CLK_T_Q8_0: {
+        clk_block_q8_0 *b = (clk_block_q8_0 *)y;
+        for (i = 0; i + 32 <= k; i += 32, b++) x86_act_q8_0_block(x + i, b->qs, &b->d, NULL);
+        break;
+    }
+    case CLK_T_Q8_1: {
+        clk_block_q8_1 *b = (clk_block_q8_1 *)y;
+        for (i = 0; i + 32 <= k; i += 32, b++) x86_act_q8_0_block(x + i, b->qs, &b->d, &b->s);
+        break;
+    }
+    case CLK_T_Q8_K: {
+        clk_block_q8_K *b = (clk_block_q8_K *)y;
+        for (i = 0; i + 256 <= k; i += 256, b++) x86_act_q8_K_block(x + i, b);
+        break;
+    }
+    default: clk_ref_kernels.quantize_act(wtype, act, x, y, k); break;
+    }
+}
+
+/* ================================================== integer dot parts */
+/*
+ * 32-element blocks (Q8_0, Q4_0, Q5_0 weights; Q8_0 activations x, signed
+ * bytes). Each weight block is unpacked once per activation chunk to
+ * unsigned bytes u = q + off (Q8_0: w + 128, Q4_0: the nibble = q + 8,
+ * Q5_0: the 5-bit value = q + 16), so that
+ *     sum q*x = sum u*x - off * sum x,
+ * and the correction -off * sum x is computed once per activation block
+ * and shared by the four weight rows of the quad. The 8 int32 partial
+ * sums of one pair are then
+ *   VNNI: dpbusd(corr, u, x)                    (one instruction)
+ *   AVX2: madd(maddubs(u, x), 1) + corr         (Q4_0/Q5_0: u <= 31, so
+ *         two products fit int16); for Q8_0 (u up to 255 would saturate)
+ *         the signed form madd(maddubs(|w|, sign(x, w)), 1), which is exact
+ *         except for (-128)(-128) pairs twice in a row, which only the
+ *         garbage of a zero-scale activation block can hold (its d is 0).
+ * Integer sums are exact in any order, so the result is the reference's.
+ */
+
+/* the int16 -> int32 pair sum */
+static inline __m256i x86_madd1(__m256i v) { return _mm256_madd_epi16(v, _mm256_set1_epi16(1)); }
+
+/* block b of a row of type t -> the unsigned form above (AVX2 Q8_0: w itself) */
+static inline __m256i x86_unpack_u(int t, const uint8_t *p)
+{
+    const __m256i lo4 = _mm256_set1_epi8(15);
+    if (t == CLK_T_Q8_0) {
+        __m256i w = _mm256_loadu_si256((const __m256i *)(const void *)(p + 2));
+#if X86_VNNI
+        return _mm256_xor_si256(w, _mm256_set1_epi8((char)0x80));
+#else
+        return w;
+#endif
+    }
+    if (t == CLK_T_Q4_0) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 2));
+        return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), lo4);
+    }
+    { /* CLK_T_Q5_0: d, qh[4], qs[16] */
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 6));
+        __m256i q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), lo4);
+        uint32_t h;
+        __m256i hb, bit;
+        memcpy(&h, p + 2, 4);
+        /* byte j gets bit j of h: spread the 4 bytes, then test one bit each */
+        hb = _mm256_shuffle_epi8(_mm256_set1_epi32((int)h),
+                                 _mm256_setr_epi64x(0x0000000000000000LL, 0x0101010101010101LL,
+                                                    0x0202020202020202LL, 0x0303030303030303LL));
+        bit = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
+        hb = _mm256_cmpeq_epi8(_mm256_and_si256(hb, bit), bit);
+        return _mm256_or_si256(q, _mm256_and_si256(hb, _mm256_set1_epi8(16)));
+    }
+}
+
+/* -off * (partial sums of x), per 4-byte group as dpbusd lays them out */
+static inline __m256i x86_corr(int t, __m256i x)
+{
+    const char off = (char)(t == CLK_T_Q8_0 ? 0x80 : t == CLK_T_Q4_0 ? 8 : 16);
+#if X86_VNNI
+    return _mm256_sub_epi32(_mm256_setzero_si256(),
+                            _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8(off), x));
+#else
+    if (t == CLK_T_Q8_0) return _mm256_setzero_si256(); /* signed form: no offset */
+    return _mm256_sub_epi32(_mm256_setzero_si256(), x86_madd1(_mm256_maddubs_epi16(_mm256_set1_epi8(off), x)));
+#endif
+}
+
+static inline __m256i x86_dot32(int t, __m256i u, __m256i x, __m256i corr)
+{
+#if X86_VNNI
+    (void)t;
+    return _mm256_dpbusd_epi32(corr, u, x);
+#else
+    if (t == CLK_T_Q8_0) return x86_madd1(_mm256_maddubs_epi16(_mm256_sign_epi8(u, u), _mm256_sign_epi8(x, u)));
+    return _mm256_add_epi32(x86_madd1(_mm256_maddubs_epi16(u, x)), corr);
+#endif
+}
+
+/* unsigned bytes u (0..127) times signed bytes x, pairs summed to int16,
+ * then multiplied by int16 scales sc and pairs summed into acc (int32). */
+static inline __m256i x86_dot_u8_scaled(__m256i acc, __m256i u, __m256i x, __m256i sc)
+{
+#if X86_VNNI
+    return _mm256_dpwssd_epi32(acc, _mm256_maddubs_epi16(u, x), sc);
+#else
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, x), sc));
+#endif
+}
+
+/* Four halves at p0..p3 to floats with F16C: exact (as clk_fp16_to_fp32)
+ * for every value but NaN payloads, which no finite result depends on. */
+static inline __m128 x86_h2f4p(const void *p0, const void *p1, const void *p2, const void *p3)
+{
+    uint16_t a, b, c, d;
+    memcpy(&a, p0, 2), memcpy(&b, p1, 2), memcpy(&c, p2, 2), memcpy(&d, p3, 2);
+    return _mm_cvtph_ps(_mm_set_epi32(0, 0, (int)((uint32_t)c | (uint32_t)d << 16), (int)((uint32_t)a | (uint32_t)b << 16)));
+}
+static inline __m128 x86_h2f1(const void *p)
+{
+    uint16_t a;
+    memcpy(&a, p, 2);
+    return _mm_cvtph_ps(_mm_cvtsi32_si128(a));
+}
+
+/* ======================================================== matmul tiles */
+
+static void x86_store4(const clk_mm *mm, int i, int r, int nr, __m128 v)
+{
+    float t[4];
+    int q;
+    _mm_storeu_ps(t, v);
+    for (q = 0; q < nr; q++) mm->y[(size_t)i * mm->ldy + (size_t)(r + q)] = t[q];
+}
+
+/* Q8_0, Q4_0, Q5_0 weights . Q8_0 activations. Per block and pair the
+ * reference computes sum += (dw * da) * (float)isum; here lane q of acc[i]
+ * is that sum for weight row r+q and activation row i, the same IEEE
+ * operations lane by lane. t is a constant at each call, so each type gets
+ * its own copy of the loop. */
+/* Activation rows [i0, i0 + na) against the quad w[0..3] (na a constant
+ * at each call: the accumulators then live in registers). */
+X86_INLINE void x86_q32_rows(const clk_mm *mm, const int t, const uint8_t *const *w, int r, int nr, int i0,
+                             const int na)
+{
+    const int nb = mm->k / 32, bw = t == CLK_T_Q8_0 ? 34 : t == CLK_T_Q4_0 ? 18 : 22;
+    __m128 acc[X86_MM_ACT];
+    const uint8_t *x[X86_MM_ACT];
+    int i, b, q;
+    for (i = 0; i < na; i++) {
+        acc[i] = _mm_setzero_ps();
+        x[i] = (const uint8_t *)mm->x + (size_t)(i0 + i) * mm->x_row;
+    }
+    for (b = 0; b < nb; b++) {
+        const size_t ob = (size_t)b * (size_t)bw;
+        __m256i u0 = x86_unpack_u(t, w[0] + ob), u1 = x86_unpack_u(t, w[1] + ob);
+        __m256i u2 = x86_unpack_u(t, w[2] + ob), u3 = x86_unpack_u(t, w[3] + ob);
+        __m128 dw = x86_h2f4p(w[0] + ob, w[1] + ob, w[2] + ob, w[3] + ob);
+        /* the next quad's rows, X86_PF_DIST blocks ahead: a row is only a few
+         * hundred bytes, too short for the hardware prefetcher to ramp up */
+        for (q = 0; q < 4; q++) _mm_prefetch((const char *)(w[q] + ob + X86_PF_DIST * bw) + 4 * mm->w_row, _MM_HINT_T0);
+        X86_UNROLL
+        for (i = 0; i < na; i++) {
+            const uint8_t *xb = x[i] + (size_t)b * 34;
+            __m256i xs = _mm256_loadu_si256((const __m256i *)(const void *)(xb + 2));
+            __m256i c = x86_corr(t, xs);
+            __m128i is = x86_hsum4_epi32(x86_dot32(t, u0, xs, c), x86_dot32(t, u1, xs, c), x86_dot32(t, u2, xs, c),
+                                         x86_dot32(t, u3, xs, c));
+            __m128 dd = _mm_mul_ps(dw, _mm_broadcastss_ps(x86_h2f1(xb)));
+            acc[i] = _mm_add_ps(acc[i], _mm_mul_ps(dd, _mm_cvtepi32_ps(is)));
+        }
+    }
+    for (i = 0; i < na; i++) x86_store4(mm, i0 + i, r, nr, acc[i]);
+}
+
+/* Weight rows in quads (a short last quad repeats its last row; the extra
+ * lanes are not stored), activation rows in chunks of X86_MM_ACT, then one
+ * at a time. */
+#define X86_QUADS(mm, T, ROWS_FN)                                                                          \
+    do {                                                                                                   \
+        int r_, i_;                                                                                        \
+        for (r_ = (mm)->r0; r_ < (mm)->r1; r_ += 4) {                                                      \
+            const T *w_[4];                                                                                \
+            int nr_ = (mm)->r1 - r_ < 4 ? (mm)->r1 - r_ : 4, q_;                                           \
+            for (q_ = 0; q_ < 4; q_++)                                                                     \
+                w_[q_] = (const T *)(const void *)((const char *)(mm)->w +                                 \
+                                                   (size_t)(r_ + (q_ < nr_ ? q_ : nr_ - 1)) * (mm)->w_row); \
+            for (i_ = 0; i_ + X86_MM_ACT <= (mm)->m; i_ += X86_MM_ACT) ROWS_FN(w_, r_, nr_, i_, X86_MM_ACT); \
+            for (; i_ < (mm)->m; i_++) ROWS_FN(w_, r_, nr_, i_, 1);                                        \
+        }                                                                                                  \
+    } while (0)
+
+#define X86_Q80_ROWS(w, r, nr, i0, na) x86_q32_rows(mm, CLK_T_Q8_0, w, r, nr, i0, na)
+#define X86_Q40_ROWS(w, r, nr, i0, na) x86_q32_rows(mm, CLK_T_Q4_0, w, r, nr, i0, na)
+#define X86_Q50_ROWS(w, r, nr, i0, na) x86_q32_rows(mm, CLK_T_Q5_0, w, r, nr, i0, na)
+static void x86_mm_q8_0(const clk_mm *mm) { X86_QUADS(mm, uint8_t, X86_Q80_ROWS); }
+static void x86_mm_q4_0(const clk_mm *mm) { X86_QUADS(mm, uint8_t, X86_Q40_ROWS); }
+static void x86_mm_q5_0(const clk_mm *mm) { X86_QUADS(mm, uint8_t, X86_Q50_ROWS); }
+
+/* Q4_K . Q8_K, per super-block (ref.c):
+ *   isum = sum_s sc_s * (q . q8)_s     imin = sum_s m_s * (bsums[2s] + bsums[2s+1])
+ *   sum += (dw * da) * (float)isum     accm += (dminw * da) * (float)imin
+ *   result = sum - accm */
+typedef struct x86_q4k_prep {
+    __m256i q[8];  /* sub-block s: 32 unsigned nibbles          */
+    __m256i sc[8]; /* sub-block s: its 6-bit scale in 16 int16s  */
+    __m256i m16;   /* [m0, m0, m1, m1, ..., m7, m7] as int16     */
+} x86_q4k_prep;
+
+static void x86_prep_q4k(const clk_block_q4_K *b, x86_q4k_prep *p)
+{
+    const __m256i lo4 = _mm256_set1_epi8(15);
+    const uint8_t *s = b->scales;
+    int16_t mm16[16];
+    int c, j;
+    for (c = 0; c < 4; c++) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(b->qs + 32 * c));
+        p->q[2 * c] = _mm256_and_si256(v, lo4);
+        p->q[2 * c + 1] = _mm256_and_si256(_mm256_srli_epi16(v, 4), lo4);
+    }
+    for (j = 0; j < 8; j++) {
+        int sc, m;
+        if (j < 4) {
+            sc = s[j] & 63;
+            m = s[j + 4] & 63;
+        } else {
+            sc = (s[j + 4] & 15) | ((s[j - 4] >> 6) << 4);
+            m = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+        }
+        p->sc[j] = _mm256_set1_epi16((short)sc);
+        mm16[2 * j] = mm16[2 * j + 1] = (int16_t)m;
+    }
+    p->m16 = _mm256_loadu_si256((const __m256i *)(const void *)mm16);
+}
+
+static inline void x86_q4k_pair(const x86_q4k_prep *p, const clk_block_q8_K *a, __m256i *isum, __m256i *imin)
+{
+    __m256i acc = _mm256_setzero_si256();
+    int s;
+    for (s = 0; s < 8; s++)
+        acc = x86_dot_u8_scaled(acc, p->q[s], _mm256_loadu_si256((const __m256i *)(const void *)(a->qs + 32 * s)),
+                                p->sc[s]);
+    *isum = acc;
+    *imin = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)a->bsums), p->m16);
+}
+
+X86_INLINE void x86_q4k_rows(const clk_mm *mm, const clk_block_q4_K *const *w, int r, int nr, int i0, const int na)
+{
+    const int nb = mm->k / 256;
+    __m128 sum[X86_MM_ACT], accm[X86_MM_ACT];
+    const clk_block_q8_K *x[X86_MM_ACT];
+    int i, b, q;
+    for (i = 0; i < na; i++) {
+        sum[i] = accm[i] = _mm_setzero_ps();
+        x[i] = (const clk_block_q8_K *)(const void *)((const char *)mm->x + (size_t)(i0 + i) * mm->x_row);
+    }
+    for (b = 0; b < nb; b++) {
+        x86_q4k_prep p[4];
+        __m128 dw, dm;
+        for (q = 0; q < 4; q++) x86_prep_q4k(w[q] + b, &p[q]);
+        for (q = 0; q < 4; q++) {
+            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row, _MM_HINT_T0);
+            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row + 64, _MM_HINT_T0);
+            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row + 128, _MM_HINT_T0);
+        }
+        dw = x86_h2f4p(&w[0][b].d, &w[1][b].d, &w[2][b].d, &w[3][b].d);
+        dm = x86_h2f4p(&w[0][b].dmin, &w[1][b].dmin, &w[2][b].dmin, &w[3][b].dmin);
+        X86_UNROLL
+        for (i = 0; i < na; i++) {
+            const clk_block_q8_K *a = x[i] + b;
+            __m256i s0, s1, s2, s3, m0, m1, m2, m3;
+            __m128 da = _mm_set1_ps(a->d);
+            x86_q4k_pair(&p[0], a, &s0, &m0);
+            x86_q4k_pair(&p[1], a, &s1, &m1);
+            x86_q4k_pair(&p[2], a, &s2, &m2);
+            x86_q4k_pair(&p[3], a, &s3, &m3);
+            sum[i] = _mm_add_ps(sum[i], _mm_mul_ps(_mm_mul_ps(dw, da), _mm_cvtepi32_ps(x86_hsum4_epi32(s0, s1, s2, s3))));
+            accm[i] = _mm_add_ps(accm[i], _mm_mul_ps(_mm_mul_ps(dm, da), _mm_cvtepi32_ps(x86_hsum4_epi32(m0, m1, m2, m3))));
+        }
+    }
+    for (i = 0; i < na; i++) x86_store4(mm, i0 + i, r, nr, _mm_sub_ps(sum[i], accm[i]));
+}
+
+#define X86_Q4K_ROWS(w, r, nr, i0, na) x86_q4k_rows(mm, w, r, nr, i0, na)
+static void x86_mm_q4k(const clk_mm *mm) { X86_QUADS(mm, clk_block_q4_K, X86_Q4K_ROWS); }
+
+/* Q6_K . Q8_K: isum = sum_s sc_s * ((q-32) . q8)_s over 16 sub-blocks of
+ * 16 = sum_s sc_s * (q . q8)_s - 32 * sum_s sc_s * bsums[s] (q in 0..63
+ * unsigned, so maddubs applies); sum += (dw * da) * (float)isum. */
+typedef struct x86_q6k_prep {
+    __m256i q[8];  /* elements 32g .. 32g+31, values 0..63           */
+    __m256i sc[8]; /* [sc[2g] x 8, sc[2g+1] x 8] as int16             */
+    __m256i sc16;  /* the 16 scales as int16                          */
+} x86_q6k_prep;
+
+static void x86_prep_q6k(const clk_block_q6_K *b, x86_q6k_prep *p)
+{
+    const __m256i lo4 = _mm256_set1_epi8(15), lo2 = _mm256_set1_epi8(3);
+    int h, g;
+    for (h = 0; h < 2; h++) {
+        __m256i ql0 = _mm256_loadu_si256((const __m256i *)(const void *)(b->ql + 64 * h));
+        __m256i ql1 = _mm256_loadu_si256((const __m256i *)(const void *)(b->ql + 64 * h + 32));
+        __m256i qh = _mm256_loadu_si256((const __m256i *)(const void *)(b->qh + 32 * h));
+        __m256i h0 = _mm256_slli_epi16(_mm256_and_si256(qh, lo2), 4);
+        __m256i h1 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), lo2), 4);
+        __m256i h2 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), lo2), 4);
+        __m256i h3 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), lo2), 4);
+        p->q[4 * h + 0] = _mm256_or_si256(_mm256_and_si256(ql0, lo4), h0);
+        p->q[4 * h + 1] = _mm256_or_si256(_mm256_and_si256(ql1, lo4), h1);
+        p->q[4 * h + 2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), lo4), h2);
+        p->q[4 * h + 3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), lo4), h3);
+    }
+    for (g = 0; g < 8; g++)
+        p->sc[g] = _mm256_set_m128i(_mm_set1_epi16(b->scales[2 * g + 1]), _mm_set1_epi16(b->scales[2 * g]));
+    p->sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)b->scales));
+}
+
+static inline __m256i x86_q6k_pair(const x86_q6k_prep *p, const clk_block_q8_K *a)
+{
+    __m256i acc = _mm256_setzero_si256(), corr;
+    int g;
+    for (g = 0; g < 8; g++)
+        acc = x86_dot_u8_scaled(acc, p->q[g], _mm256_loadu_si256((const __m256i *)(const void *)(a->qs + 32 * g)),
+                                p->sc[g]);
+    corr = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)a->bsums), p->sc16);
+    return _mm256_sub_epi32(acc, _mm256_slli_epi32(corr, 5));
+}
+
+X86_INLINE void x86_q6k_rows(const clk_mm *mm, const clk_block_q6_K *const *w, int r, int nr, int i0, const int na)
+{
+    const int nb = mm->k / 256;
+    __m128 sum[X86_MM_ACT];
+    const clk_block_q8_K *x[X86_MM_ACT];
+    int i, b, q;
+    for (i = 0; i < na; i++) {
+        sum[i] = _mm_setzero_ps();
+        x[i] = (const clk_block_q8_K *)(const void *)((const char *)mm->x + (size_t)(i0 + i) * mm->x_row);
+    }
+    for (b = 0; b < nb; b++) {
+        x86_q6k_prep p[4];
+        __m128 dw;
+        for (q = 0; q < 4; q++) x86_prep_q6k(w[q] + b, &p[q]);
+        for (q = 0; q < 4; q++) {
+            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row, _MM_HINT_T0);
+            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row + 64, _MM_HINT_T0);
+            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row + 128, _MM_HINT_T0);
+            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row + 192, _MM_HINT_T0);
+        }
+        dw = x86_h2f4p(&w[0][b].d, &w[1][b].d, &w[2][b].d, &w[3][b].d);
+        X86_UNROLL
+        for (i = 0; i < na; i++) {
+            const clk_block_q8_K *a = x[i] + b;
+            __m128i is = x86_hsum4_epi32(x86_q6k_pair(&p[0], a), x86_q6k_pair(&p[1], a), x86_q6k_pair(&p[2], a),
+                                         x86_q6k_pair(&p[3], a));
+            sum[i] = _mm_add_ps(sum[i], _mm_mul_ps(_mm_mul_ps(dw, _mm_set1_ps(a->d)), _mm_cvtepi32_ps(is)));
+        }
+    }
+    for (i = 0; i < na; i++) x86_store4(mm, i0 + i, r, nr, sum[i]);
+}
+
+#define X86_Q6K_ROWS(w, r, nr, i0, na) x86_q6k_rows(mm, w, r, nr, i0, na)
+static void x86_mm_q6k(const clk_mm *mm) { X86_QUADS(mm, clk_block_q6_K, X86_Q6K_ROWS); }
+
+/* F32 and F16 weights (f32 / f16 activations): per pair, 8 float lanes of
+ * fused multiply-adds over the row, a fixed horizontal sum, then the tail
+ * in scalar. */
+static float x86_dot_f16(const uint16_t *a, const uint16_t *b, int k)
+{
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    float s;
+    int j = 0;
+    for (; j + 16 <= k; j += 16) {
+        s0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(a + j))),
+                             _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(b + j))), s0);
+        s1 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(a + j + 8))),
+                             _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(b + j + 8))), s1);
+    }
+    s = x86_hsum_ps(_mm256_add_ps(s0, s1));
+    for (; j < k; j++) s += x86_h2f(a[j]) * x86_h2f(b[j]);
+    return s;
+}
+
+static float x86_dot_f32(const float *a, const float *b, int n)
+{
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    float s;
+    int j = 0;
+    for (; j + 16 <= n; j += 16) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + j), _mm256_loadu_ps(b + j), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + j + 8), _mm256_loadu_ps(b + j + 8), s1);
+    }
+    if (j + 8 <= n) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + j), _mm256_loadu_ps(b + j), s0);
+        j += 8;
+    }
+    s = x86_hsum_ps(_mm256_add_ps(s0, s1));
+    for (; j < n; j++) s += a[j] * b[j];
+    return s;
+}
+
+static void x86_mm_float(const clk_mm *mm)
+{
+    int r, i;
+    for (r = mm->r0; r < mm->r1; r++) {
+        const void *w = (const char *)mm->w + (size_t)r * mm->w_row;
+        for (i = 0; i < mm->m; i++) {
+            const void *x = (const char *)mm->x + (size_t)i * mm->x_row;
+            mm->y[(size_t)i * mm->ldy + (size_t)r] =
+                mm->wtype == CLK_T_F32 ? x86_dot_f32((const float *)w, (const float *)x, mm->k)
+                                       : x86_dot_f16((const uint16_t *)w, (const uint16_t *)x, mm->k);
+        }
+    }
+}
+
+static void x86_matmul(const clk_mm *mm)
+{
+    if (mm->r1 <= mm->r0 || mm->m <= 0) return;
+    if (mm->act == CLK_ACT_F32 && mm->wtype != CLK_T_F32) {
+        clk_ref_kernels.matmul(mm);
+        return;
+    }
+    switch (mm->wtype) {
+    case CLK_T_Q8_0: x86_mm_q8_0(mm); break;
+    case CLK_T_Q4_0: x86_mm_q4_0(mm); break;
+    case CLK_T_Q5_0: x86_mm_q5_0(mm); break;
+    case CLK_T_Q4_K: x86_mm_q4k(mm); break;
+    case CLK_T_Q6_K: x86_mm_q6k(mm); break;
+    case CLK_T_F32:
+    case CLK_T_F16: x86_mm_float(mm); break;
+    default: clk_ref_kernels.matmul(mm); break;
+    }
+}
+
+/* ====================================================== vector kernels */
+
+static void x86_axpy_f32(float *y, float a, const float *x, int n)
+{
+    __m256 va = _mm256_set1_ps(a);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+    for (; i < n; i++) y[i] = y[i] + a * x[i];
+}
+
+/* rmsnorm: squares in float, summed in double (four double lanes), then
+ * ref.c's float steps. */
+static void x86_rmsnorm(float *out, const float *x, const float *w, int n, float eps)
+{
+    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+    __m128d h;
+    double sum;
+    float mean, scale;
+    __m256 vs;
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i), v2 = _mm256_mul_ps(v, v);
+        s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(v2)));
+        s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(v2, 1)));
+    }
+    s0 = _mm256_add_pd(s0, s1);
+    h = _mm_add_pd(_mm256_castpd256_pd128(s0), _mm256_extractf128_pd(s0, 1));
+    sum = _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
+    for (; i < n; i++) sum += (double)(x[i] * x[i]);
+    mean = (float)(sum / (double)n);
+    scale = 1.0f / sqrtf(mean + eps);
+    vs = _mm256_set1_ps(scale);
+    for (i = 0; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_mul_ps(_mm256_loadu_ps(x + i), vs);
+        if (w) v = _mm256_mul_ps(v, _mm256_loadu_ps(w + i));
+        _mm256_storeu_ps(out + i, v);
+    }
+    for (; i < n; i++) out[i] = w ? (x[i] * scale) * w[i] : x[i] * scale;
+}
+
+/* e^x for 8 floats: x = n*ln2 + r (ln2 in two parts), e^r by a degree-6
+ * polynomial (Cephes' expf coefficients), 2^n built in the exponent.
+ * Within 2 ulp for x in [-87.3, 88.7]; below gives 0, above +inf; -inf
+ * gives 0 exactly (masked attention). */
+static inline __m256 x86_exp_ps(__m256 x)
+{
+    const __m256 hi = _mm256_set1_ps(88.7228f), lo = _mm256_set1_ps(-87.33654f);
+    __m256 xc = _mm256_min_ps(_mm256_max_ps(x, lo), hi);
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(xc, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), xc);
+    __m256 p, e;
+    __m256i ni;
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    /* 2^n in two halves so n = 128 (x near 88.7) does not overflow the exponent */
+    ni = _mm256_cvtps_epi32(n);
+    {
+        __m256i n1 = _mm256_srai_epi32(ni, 1), n2 = _mm256_sub_epi32(ni, n1);
+        __m256 f1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, _mm256_set1_epi32(127)), 23));
+        __m256 f2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, _mm256_set1_epi32(127)), 23));
+        e = _mm256_mul_ps(_mm256_mul_ps(p, f1), f2);
+    }
+    /* true underflow / overflow and -inf */
+    e = _mm256_blendv_ps(e, _mm256_setzero_ps(), _mm256_cmp_ps(x, lo, _CMP_LT_OQ));
+    e = _mm256_blendv_ps(e, _mm256_set1_ps(INFINITY), _mm256_cmp_ps(x, hi, _CMP_GT_OQ));
+    return e;
+}
+
+static void x86_softmax(float *x, int n)
+{
+    float max = -INFINITY, inv;
+    double sum = 0.0;
+    __m256d s0 = _mm256_setzero_pd();
+    __m128d h;
+    int i = 0;
+    for (i = 0; i < n; i++)
+        if (x[i] > max) max = x[i];
+    {
+        __m256 vm = _mm256_set1_ps(max);
+        for (i = 0; i + 8 <= n; i += 8) {
+            __m256 e = x86_exp_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm));
+            _mm256_storeu_ps(x + i, e);
+            s0 = _mm256_add_pd(s0, _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(e)),
+                                                 _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1))));
+        }
+    }
+    h = _mm_add_pd(_mm256_castpd256_pd128(s0), _mm256_extractf128_pd(s0, 1));
+    sum = _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
+    for (; i < n; i++) {
+        x[i] = expf(x[i] - max);
+        sum += (double)x[i];
+    }
+    inv = (float)(1.0 / sum);
+    {
+        __m256 vi = _mm256_set1_ps(inv);
+        for (i = 0; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), vi));
+    }
+    for (; i < n; i++) x[i] = x[i] * inv;
+}
+
+/* silu(g) * up = g / (1 + e^-g) * up */
+static void x86_swiglu(float *out, const float *gate, const float *up, int n)
+{
+    const __m256 one = _mm256_set1_ps(1.0f), sign = _mm256_set1_ps(-0.0f);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 g = _mm256_loadu_ps(gate + i);
+        __m256 e = x86_exp_ps(_mm256_xor_ps(g, sign));
+        _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_div_ps(g, _mm256_add_ps(one, e)), _mm256_loadu_ps(up + i)));
+    }
+    for (; i < n; i++) {
+        float g = gate[i];
+        out[i] = (g / (1.0f + expf(-g))) * up[i];
+    }
+}
+
+/* The reference's entries for what this port does not accelerate (the
+ * reference functions are private to ref.c; a call through its table). */
+static void x86_dequant_row(int type, const void *x, float *y, int n) { clk_ref_kernels.dequant_row(type, x, y, n); }
+static void x86_rope(float *x, int n_heads, int head_dim, int pos, const clk_rope *r)
+{
+    clk_ref_kernels.rope(x, n_heads, head_dim, pos, r);
+}
+static void x86_geglu(float *out, const float *gate, const float *up, int n) { clk_ref_kernels.geglu(out, gate, up, n); }
+
+static const clk_kernels x86_kernels = {
+    CLK_X86_NAME,
+    x86_quantize_act,
+    x86_matmul,
+    x86_dequant_row,
+    x86_dot_f32,
+    x86_axpy_f32,
+    x86_rmsnorm,
+    x86_softmax,
+    x86_rope,
+    x86_swiglu,
+    x86_geglu,
+};
+
+const clk_kernels *clk_port_kernels(void) { return &x86_kernels; }
+
+#endif /* CLK_X86_KERNELS_H */
