@@ -2005,6 +2005,11 @@ static void help_eval(void)
            "  --model-name NAME result file name (default: the model file's base name)\n"
            "  --quiet           no progress on standard error\n"
            "  --no-mmap         read files into memory instead of mapping them\n"
+           "  --batch N         prompt tokens per decoder step (default 512; same results)\n"
+           "  --no-reuse        evaluate every prompt from position 0 instead of reusing\n"
+           "                    the cached shared prefix (same results, slower: for tests)\n"
+           "  --option-rows N   option mode: logit rows per decoder call (1..32, default\n"
+           "                    32; same results: for tests)\n"
            "  --tasks fictional the Conductivity level (XRR) with generated answers; a run\n"
            "                    of its own: see 'clika eval --tasks fictional --help'\n",
            prog);
@@ -2933,7 +2938,7 @@ static int cmd_eval(int argc, char **argv)
 {
     const char *o_data = NULL, *o_out = NULL, *o_tasks = NULL, *o_langs = NULL, *o_mode = NULL, *o_limit = NULL,
                *o_threads = NULL, *o_ctx = NULL, *o_mem = NULL, *o_name = NULL, *o_quiet = NULL, *o_shard = NULL,
-               *o_prompt = NULL, *o_nomap = NULL, *o_noreuse = NULL, *o_batch = NULL;
+               *o_prompt = NULL, *o_nomap = NULL, *o_noreuse = NULL, *o_batch = NULL, *o_orows = NULL;
     const opt opts[] = {{"--data", NULL, 1, &o_data},         {"--out", "-o", 1, &o_out},
                         {"--tasks", NULL, 1, &o_tasks},       {"--langs", NULL, 1, &o_langs},
                         {"--mode", NULL, 1, &o_mode},         {"--limit", NULL, 1, &o_limit},
@@ -2942,7 +2947,7 @@ static int cmd_eval(int argc, char **argv)
                         {"--quiet", "-q", 0, &o_quiet},       {"--shard", NULL, 1, &o_shard},
                         {"--prompt", NULL, 1, &o_prompt},     {"--no-mmap", NULL, 0, &o_nomap},
                         {"--no-reuse", NULL, 0, &o_noreuse},  {"--batch", NULL, 1, &o_batch},
-                        {NULL, NULL, 0, NULL}};
+                        {"--option-rows", NULL, 1, &o_orows}, {NULL, NULL, 0, NULL}};
     const char *pos[1] = {NULL};
     static run_ctx r;
     static char name_buf[CLK_MAX_FILENAME], tasks_buf[256], langs_buf[256];
@@ -3042,6 +3047,7 @@ static int cmd_eval(int argc, char **argv)
     eo.mode = ecfg.mode;
     eo.prompt = prompt;
     eo.reuse = o_noreuse == NULL;
+    eo.option_rows = (int)opt_int("eval", "--option-rows", o_orows, 1, CLK_OPTION_ROWS, CLK_OPTION_ROWS);
     eo.max_prompt = (size_t)max_prompt;
     {
         long dflt = (long)clk_tok_max_tokens(clk_eval_max_text(&eo)) + eo.max_new;
@@ -3053,6 +3059,9 @@ static int cmd_eval(int argc, char **argv)
 
     /* the run arena: tokenizer, eval, decoder, JSON scratch, result line, file buffers */
     memset(&b, 0, sizeof b);
+    /* JSON scratch: the longest input line, or a result line this run writes
+     * (read back for the generate/letter agreement at the end) */
+    if (clk_eval_record_bytes((size_t)max_prompt) > longest) longest = clk_eval_record_bytes((size_t)max_prompt);
     b.json_bytes = clk_json_bytes(longest);
     b.file_cap = (clk_sys_can_map() && !ecfg.no_mmap) ? 0 : max_file;
     if (clk_tok_plan(&r.mf.g, clk_eval_max_text(&eo), &r.plan, &e) != CLK_OK) die_in(pos[0], &e);
@@ -3094,7 +3103,7 @@ static int cmd_eval(int argc, char **argv)
     memset(&st, 0, sizeof st);
     prog_state.tty = clk_sys_isatty(2);
     for (k = 0; k < ecfg.n_units; k++) prog_state.total += ecfg.unit[k].n_mine;
-    t0 = prog_state.t0 = clk_sys_seconds();
+    t0 = prog_state.t0 = prog_state.last = clk_sys_seconds();
     for (k = 0; k < ecfg.n_units; k++) eval_unit_run(&ecfg.unit[k], &ev, &r.arena, &b, &prog_state, &st);
     if (!ecfg.quiet && prog_state.tty) fputc('\n', stderr);
     {
