@@ -2483,6 +2483,63 @@ static void eval_agreement(clk_arena *a, eval_bufs *b, eval_stats *st)
     }
 }
 
+/* "dir/name.gguf" -> "name.gguf" */
+static const char *path_base(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+/* OUTDIR/eval.run: what the results in OUTDIR are computed with - the model
+ * file (name and size), every adapter (name, size, scale), the answer name,
+ * mode, prompt, --limit and --shard. Written before the first item of a new
+ * run; a resumed run must match it line for line, so that results of another
+ * model or adapter are never appended to a file that looks the same. */
+static void eval_identity(const model_file *mf, int prompt)
+{
+    static char want[8192], have[8192];
+    char path[CLK_MAX_PATH];
+    size_t n = 0;
+    uint64_t size, got = 0;
+    int d = 0, k;
+    clk_oserr os;
+    clk_err e;
+    clk_file f;
+#define ID_ADD(...) (n += (size_t)snprintf(want + n, n < sizeof want ? sizeof want - n : 0, __VA_ARGS__))
+    ID_ADD("# clika eval: what this directory's results were computed with; a resumed run must match it\n");
+    ID_ADD("model\t%s\t%llu\n", path_base(mf->path), (unsigned long long)mf->size);
+    for (k = 0; k < n_loras; k++)
+        ID_ADD("lora\t%s\t%llu\t%.9g\n", path_base(the_loras[k].path), (unsigned long long)the_loras[k].size,
+               (double)the_loras[k].scale);
+    ID_ADD("name\t%s\nmode\t%s\nprompt\t%s\nlimit\t%ld\nshard\t%d\t%d\n", ecfg.name, clk_eval_mode_name(ecfg.mode),
+           clk_eval_prompt_name(prompt), ecfg.limit, ecfg.shard, ecfg.of);
+#undef ID_ADD
+    if (n >= sizeof want || snprintf(path, sizeof path, "%s/eval.run", ecfg.out) >= (int)sizeof path) {
+        clk_fail(&e, CLK_E_LIMIT, "eval.run of %s: more than %u bytes of paths", ecfg.out, (unsigned)sizeof want);
+        die(&e);
+    }
+    if (clk_sys_stat(path, &size, &d) == 0) {
+        const char *a = want, *b = have;
+        if (size >= sizeof have || clk_sys_read_head(path, have, size, &got, &os) != 0 || got != size) {
+            clk_fail(&e, CLK_E_DATA, "%s: unreadable or longer than %u bytes", path, (unsigned)sizeof have - 1);
+            die(&e);
+        }
+        have[got] = 0;
+        if (!strcmp(want, have)) return;
+        while (*a && *a == *b) a++, b++; /* report the first line that differs */
+        while (a > want && a[-1] != '\n') a--;
+        while (b > have && b[-1] != '\n') b--;
+        clk_fail(&e, CLK_E_DATA, "%s: this directory holds results computed with '%.*s', this run has '%.*s': use a "
+                 "new --out, or the options of the first run", path, (int)strcspn(b, "\n"), b, (int)strcspn(a, "\n"), a);
+        die(&e);
+    }
+    if (clk_sys_mkdirs(ecfg.out, &os) != 0 || clk_sys_create(&f, path, &os) != 0 ||
+        clk_sys_write(&f, want, n, &os) != 0 || clk_sys_commit(&f, &os) != 0) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+}
+
 static void eval_manifest(const char *model_path, int prompt)
 {
     char path[CLK_MAX_PATH];
@@ -3099,6 +3156,7 @@ static int cmd_eval(int argc, char **argv)
         if (clk_arena_alloc(&r.arena, (size_t)b.file_cap, "eval file buffers", &b.file[k], &e) != CLK_OK) die(&e);
     /* the JSON scratch is what remains: parsed lines come and go above this mark */
 
+    eval_identity(&r.mf, prompt);
     memset(&prog_state, 0, sizeof prog_state);
     memset(&st, 0, sizeof st);
     prog_state.tty = clk_sys_isatty(2);

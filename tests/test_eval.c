@@ -381,6 +381,28 @@ static void test_resume_repairs(void)
     CHECK_EQ(sh("%s eval %s --data %s --out %s --limit 4 -q >/dev/null 2>&1", clika_bin(), DEFAULT_MODEL, MINI, a), 2);
 }
 
+/* OUTDIR/eval.run: a resumed run with another model file (or adapter, or
+ * --limit) is refused before it appends anything; the same run resumes. */
+static void test_resume_refuses_another_model(void)
+{
+    const char *a;
+    char other[700], res[700];
+    NEED_CLI();
+    a = tmpdir("ident");
+    snprintf(other, sizeof other, "%s/other.gguf", tmp_root);
+    snprintf(res, sizeof res, "%s/x_geo/en/default_res.jsonl", a);
+    CHECK_EQ(sh("cp %s %s && printf 'x' >>%s", DEFAULT_MODEL, other, other), 0); /* another file, same name */
+    CHECK_EQ(sh("%s eval %s --data %s --out %s --limit 2 -q >/dev/null 2>&1", clika_bin(), DEFAULT_MODEL, MINI, a), 0);
+    CHECK_EQ(sh("cp %s %s.before", res, res), 0);
+    CHECK_EQ(sh("%s eval %s --model-name default --data %s --out %s --limit 2 -q 2>&1 | grep -q 'eval.run'",
+                clika_bin(), other, MINI, a), 0);
+    CHECK_EQ(sh("%s eval %s --model-name default --data %s --out %s --limit 2 -q >/dev/null 2>&1", clika_bin(), other,
+                MINI, a), 2);
+    CHECK_EQ(sh("%s eval %s --data %s --out %s --limit 3 -q >/dev/null 2>&1", clika_bin(), DEFAULT_MODEL, MINI, a), 2);
+    CHECK(same_file(res, strcat(strcpy(other, res), ".before"))); /* nothing appended */
+    CHECK_EQ(sh("%s eval %s --data %s --out %s --limit 2 -q >/dev/null 2>&1", clika_bin(), DEFAULT_MODEL, MINI, a), 0);
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -588,6 +610,7 @@ int main(int argc, char **argv)
     RUN(test_generate_agrees_with_letter);
     RUN(test_option_mode);
     RUN(test_resume_repairs);
+    RUN(test_resume_refuses_another_model);
     RUN(test_interrupt_resume);
     RUN(test_shards_merge);
     RUN(test_prompt_chat);
