@@ -35,6 +35,7 @@
 
 #include <immintrin.h>
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #if defined(__clang__)
@@ -324,81 +325,134 @@ static inline __m256i x86_dot_u8_scaled(__m256i acc, __m256i u, __m256i x, __m25
 #endif
 }
 
-/* Four halves at p0..p3 to floats with F16C: exact (as clk_fp16_to_fp32)
- * for every value but NaN payloads, which no finite result depends on. */
-static inline __m128 x86_h2f4p(const void *p0, const void *p1, const void *p2, const void *p3)
+/* The float side of a tile works on X86_R weight rows at once, one lane
+ * per row: 4 lanes (SSE) in the AVX2 port, 8 (AVX) with AVX-512's 32
+ * registers. Every lane does the reference's scalar operations. */
+#ifndef X86_R
+#if defined(__AVX512F__)
+#define X86_R 8
+#else
+#define X86_R 4
+#endif
+#endif
+
+#if X86_R == 8
+typedef __m256 x86_fv;
+#define X86_FZERO() _mm256_setzero_ps()
+#define X86_FADD(a, b) _mm256_add_ps(a, b)
+#define X86_FSUB(a, b) _mm256_sub_ps(a, b)
+#define X86_FMUL(a, b) _mm256_mul_ps(a, b)
+#define X86_FSET1(f) _mm256_set1_ps(f)
+#define X86_FCVT(iv) _mm256_cvtepi32_ps(iv)
+#define X86_FSTORE(p, v) _mm256_storeu_ps(p, v)
+typedef __m256i x86_iv;
+/* [sum p[0], ..., sum p[7]] of eight vectors of 8 int32 */
+static inline __m256i x86_hsum_r(const __m256i *p)
 {
-    uint16_t a, b, c, d;
-    memcpy(&a, p0, 2), memcpy(&b, p1, 2), memcpy(&c, p2, 2), memcpy(&d, p3, 2);
-    return _mm_cvtph_ps(_mm_set_epi32(0, 0, (int)((uint32_t)c | (uint32_t)d << 16), (int)((uint32_t)a | (uint32_t)b << 16)));
+    __m256i t0 = _mm256_hadd_epi32(p[0], p[1]), t1 = _mm256_hadd_epi32(p[2], p[3]);
+    __m256i t2 = _mm256_hadd_epi32(p[4], p[5]), t3 = _mm256_hadd_epi32(p[6], p[7]);
+    __m256i u0 = _mm256_hadd_epi32(t0, t1), u1 = _mm256_hadd_epi32(t2, t3);
+    return _mm256_add_epi32(_mm256_permute2x128_si256(u0, u1, 0x20), _mm256_permute2x128_si256(u0, u1, 0x31));
 }
-static inline __m128 x86_h2f1(const void *p)
+/* X86_R halves, one at w[q] + off for each row q, to floats with F16C:
+ * exact (as clk_fp16_to_fp32) for every value but NaN payloads, which no
+ * finite result depends on */
+static inline __m256 x86_h2f_r(const uint8_t *const *w, size_t off)
+{
+    uint16_t h[8];
+    int q;
+    for (q = 0; q < 8; q++) memcpy(&h[q], w[q] + off, 2);
+    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)h));
+}
+#else
+typedef __m128 x86_fv;
+#define X86_FZERO() _mm_setzero_ps()
+#define X86_FADD(a, b) _mm_add_ps(a, b)
+#define X86_FSUB(a, b) _mm_sub_ps(a, b)
+#define X86_FMUL(a, b) _mm_mul_ps(a, b)
+#define X86_FSET1(f) _mm_set1_ps(f)
+#define X86_FCVT(iv) _mm_cvtepi32_ps(iv)
+#define X86_FSTORE(p, v) _mm_storeu_ps(p, v)
+typedef __m128i x86_iv;
+static inline __m128i x86_hsum_r(const __m256i *p) { return x86_hsum4_epi32(p[0], p[1], p[2], p[3]); }
+static inline __m128 x86_h2f_r(const uint8_t *const *w, size_t off)
+{
+    uint16_t h[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int q;
+    for (q = 0; q < 4; q++) memcpy(&h[q], w[q] + off, 2);
+    return _mm_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)h));
+}
+#endif
+
+/* One half to a float, in every lane. */
+static inline x86_fv x86_h2f_bcast(const void *p)
 {
     uint16_t a;
     memcpy(&a, p, 2);
-    return _mm_cvtph_ps(_mm_cvtsi32_si128(a));
+    return X86_FSET1(_mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(a))));
 }
 
 /* ======================================================== matmul tiles */
 
-static void x86_store4(const clk_mm *mm, int i, int r, int nr, __m128 v)
+/* y[i][r + q] = lane q of v, for the nr real rows of the group */
+static void x86_store_r(const clk_mm *mm, int i, int r, int nr, x86_fv v)
 {
-    float t[4];
+    float t[X86_R];
     int q;
-    _mm_storeu_ps(t, v);
+    X86_FSTORE(t, v);
     for (q = 0; q < nr; q++) mm->y[(size_t)i * mm->ldy + (size_t)(r + q)] = t[q];
 }
 
 /* Q8_0, Q4_0, Q5_0 weights . Q8_0 activations. Per block and pair the
  * reference computes sum += (dw * da) * (float)isum; here lane q of acc[i]
- * is that sum for weight row r+q and activation row i, the same IEEE
- * operations lane by lane. t is a constant at each call, so each type gets
- * its own copy of the loop. */
-/* Activation rows [i0, i0 + na) against the quad w[0..3] (na a constant
- * at each call: the accumulators then live in registers). */
+ * is that sum for weight row r+q and activation row i0+i, the same IEEE
+ * operations lane by lane. t and na are constants at each call (each type
+ * and chunk size gets its own copy, the accumulators live in registers). */
 X86_INLINE void x86_q32_rows(const clk_mm *mm, const int t, const uint8_t *const *w, int r, int nr, int i0,
                              const int na)
 {
     const int nb = mm->k / 32, bw = t == CLK_T_Q8_0 ? 34 : t == CLK_T_Q4_0 ? 18 : 22;
-    __m128 acc[X86_MM_ACT];
+    x86_fv acc[X86_MM_ACT];
     const uint8_t *x[X86_MM_ACT];
     int i, b, q;
     for (i = 0; i < na; i++) {
-        acc[i] = _mm_setzero_ps();
+        acc[i] = X86_FZERO();
         x[i] = (const uint8_t *)mm->x + (size_t)(i0 + i) * mm->x_row;
     }
     for (b = 0; b < nb; b++) {
         const size_t ob = (size_t)b * (size_t)bw;
-        __m256i u0 = x86_unpack_u(t, w[0] + ob), u1 = x86_unpack_u(t, w[1] + ob);
-        __m256i u2 = x86_unpack_u(t, w[2] + ob), u3 = x86_unpack_u(t, w[3] + ob);
-        __m128 dw = x86_h2f4p(w[0] + ob, w[1] + ob, w[2] + ob, w[3] + ob);
-        /* the next quad's rows, X86_PF_DIST blocks ahead: a row is only a few
-         * hundred bytes, too short for the hardware prefetcher to ramp up */
-        for (q = 0; q < 4; q++) _mm_prefetch((const char *)(w[q] + ob + X86_PF_DIST * bw) + 4 * mm->w_row, _MM_HINT_T0);
+        __m256i u[X86_R];
+        x86_fv dw = x86_h2f_r(w, ob);
+        X86_UNROLL
+        for (q = 0; q < X86_R; q++) {
+            u[q] = x86_unpack_u(t, w[q] + ob);
+            /* the next group's rows, X86_PF_DIST blocks ahead: a row is only a
+             * few hundred bytes, too short for the hardware prefetcher */
+            _mm_prefetch((const char *)(w[q] + ob + X86_PF_DIST * bw) + X86_R * mm->w_row, _MM_HINT_T0);
+        }
         X86_UNROLL
         for (i = 0; i < na; i++) {
             const uint8_t *xb = x[i] + (size_t)b * 34;
-            __m256i xs = _mm256_loadu_si256((const __m256i *)(const void *)(xb + 2));
+            __m256i xs = _mm256_loadu_si256((const __m256i *)(const void *)(xb + 2)), p[X86_R];
             __m256i c = x86_corr(t, xs);
-            __m128i is = x86_hsum4_epi32(x86_dot32(t, u0, xs, c), x86_dot32(t, u1, xs, c), x86_dot32(t, u2, xs, c),
-                                         x86_dot32(t, u3, xs, c));
-            __m128 dd = _mm_mul_ps(dw, _mm_broadcastss_ps(x86_h2f1(xb)));
-            acc[i] = _mm_add_ps(acc[i], _mm_mul_ps(dd, _mm_cvtepi32_ps(is)));
+            X86_UNROLL
+            for (q = 0; q < X86_R; q++) p[q] = x86_dot32(t, u[q], xs, c);
+            acc[i] = X86_FADD(acc[i], X86_FMUL(X86_FMUL(dw, x86_h2f_bcast(xb)), X86_FCVT(x86_hsum_r(p))));
         }
     }
-    for (i = 0; i < na; i++) x86_store4(mm, i0 + i, r, nr, acc[i]);
+    for (i = 0; i < na; i++) x86_store_r(mm, i0 + i, r, nr, acc[i]);
 }
 
-/* Weight rows in quads (a short last quad repeats its last row; the extra
- * lanes are not stored), activation rows in chunks of X86_MM_ACT, then one
- * at a time. */
-#define X86_QUADS(mm, T, ROWS_FN)                                                                          \
+/* Weight rows in groups of X86_R (a short last group repeats its last row;
+ * the extra lanes are not stored), activation rows in chunks of
+ * X86_MM_ACT, then one at a time. */
+#define X86_GROUPS(mm, T, ROWS_FN)                                                                         \
     do {                                                                                                   \
         int r_, i_;                                                                                        \
-        for (r_ = (mm)->r0; r_ < (mm)->r1; r_ += 4) {                                                      \
-            const T *w_[4];                                                                                \
-            int nr_ = (mm)->r1 - r_ < 4 ? (mm)->r1 - r_ : 4, q_;                                           \
-            for (q_ = 0; q_ < 4; q_++)                                                                     \
+        for (r_ = (mm)->r0; r_ < (mm)->r1; r_ += X86_R) {                                                  \
+            const T *w_[X86_R];                                                                            \
+            int nr_ = (mm)->r1 - r_ < X86_R ? (mm)->r1 - r_ : X86_R, q_;                                   \
+            for (q_ = 0; q_ < X86_R; q_++)                                                                 \
                 w_[q_] = (const T *)(const void *)((const char *)(mm)->w +                                 \
                                                    (size_t)(r_ + (q_ < nr_ ? q_ : nr_ - 1)) * (mm)->w_row); \
             for (i_ = 0; i_ + X86_MM_ACT <= (mm)->m; i_ += X86_MM_ACT) ROWS_FN(w_, r_, nr_, i_, X86_MM_ACT); \
@@ -409,9 +463,9 @@ X86_INLINE void x86_q32_rows(const clk_mm *mm, const int t, const uint8_t *const
 #define X86_Q80_ROWS(w, r, nr, i0, na) x86_q32_rows(mm, CLK_T_Q8_0, w, r, nr, i0, na)
 #define X86_Q40_ROWS(w, r, nr, i0, na) x86_q32_rows(mm, CLK_T_Q4_0, w, r, nr, i0, na)
 #define X86_Q50_ROWS(w, r, nr, i0, na) x86_q32_rows(mm, CLK_T_Q5_0, w, r, nr, i0, na)
-static void x86_mm_q8_0(const clk_mm *mm) { X86_QUADS(mm, uint8_t, X86_Q80_ROWS); }
-static void x86_mm_q4_0(const clk_mm *mm) { X86_QUADS(mm, uint8_t, X86_Q40_ROWS); }
-static void x86_mm_q5_0(const clk_mm *mm) { X86_QUADS(mm, uint8_t, X86_Q50_ROWS); }
+static void x86_mm_q8_0(const clk_mm *mm) { X86_GROUPS(mm, uint8_t, X86_Q80_ROWS); }
+static void x86_mm_q4_0(const clk_mm *mm) { X86_GROUPS(mm, uint8_t, X86_Q40_ROWS); }
+static void x86_mm_q5_0(const clk_mm *mm) { X86_GROUPS(mm, uint8_t, X86_Q50_ROWS); }
 
 /* Q4_K . Q8_K, per super-block (ref.c):
  *   isum = sum_s sc_s * (q . q8)_s     imin = sum_s m_s * (bsums[2s] + bsums[2s+1])
@@ -460,45 +514,42 @@ static inline void x86_q4k_pair(const x86_q4k_prep *p, const clk_block_q8_K *a, 
     *imin = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)a->bsums), p->m16);
 }
 
-X86_INLINE void x86_q4k_rows(const clk_mm *mm, const clk_block_q4_K *const *w, int r, int nr, int i0, const int na)
+X86_INLINE void x86_q4k_rows(const clk_mm *mm, const uint8_t *const *w, int r, int nr, int i0, const int na)
 {
     const int nb = mm->k / 256;
-    __m128 sum[X86_MM_ACT], accm[X86_MM_ACT];
+    x86_fv sum[X86_MM_ACT], accm[X86_MM_ACT];
     const clk_block_q8_K *x[X86_MM_ACT];
     int i, b, q;
     for (i = 0; i < na; i++) {
-        sum[i] = accm[i] = _mm_setzero_ps();
+        sum[i] = accm[i] = X86_FZERO();
         x[i] = (const clk_block_q8_K *)(const void *)((const char *)mm->x + (size_t)(i0 + i) * mm->x_row);
     }
     for (b = 0; b < nb; b++) {
-        x86_q4k_prep p[4];
-        __m128 dw, dm;
-        for (q = 0; q < 4; q++) x86_prep_q4k(w[q] + b, &p[q]);
-        for (q = 0; q < 4; q++) {
-            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row, _MM_HINT_T0);
-            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row + 64, _MM_HINT_T0);
-            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row + 128, _MM_HINT_T0);
+        const size_t ob = (size_t)b * sizeof(clk_block_q4_K);
+        x86_q4k_prep p[X86_R];
+        x86_fv dw = x86_h2f_r(w, ob), dm = x86_h2f_r(w, ob + 2);
+        for (q = 0; q < X86_R; q++) {
+            const char *nx = (const char *)(w[q] + ob) + X86_R * mm->w_row;
+            x86_prep_q4k((const clk_block_q4_K *)(const void *)(w[q] + ob), &p[q]);
+            _mm_prefetch(nx, _MM_HINT_T0);
+            _mm_prefetch(nx + 64, _MM_HINT_T0);
+            _mm_prefetch(nx + 128, _MM_HINT_T0);
         }
-        dw = x86_h2f4p(&w[0][b].d, &w[1][b].d, &w[2][b].d, &w[3][b].d);
-        dm = x86_h2f4p(&w[0][b].dmin, &w[1][b].dmin, &w[2][b].dmin, &w[3][b].dmin);
         X86_UNROLL
         for (i = 0; i < na; i++) {
             const clk_block_q8_K *a = x[i] + b;
-            __m256i s0, s1, s2, s3, m0, m1, m2, m3;
-            __m128 da = _mm_set1_ps(a->d);
-            x86_q4k_pair(&p[0], a, &s0, &m0);
-            x86_q4k_pair(&p[1], a, &s1, &m1);
-            x86_q4k_pair(&p[2], a, &s2, &m2);
-            x86_q4k_pair(&p[3], a, &s3, &m3);
-            sum[i] = _mm_add_ps(sum[i], _mm_mul_ps(_mm_mul_ps(dw, da), _mm_cvtepi32_ps(x86_hsum4_epi32(s0, s1, s2, s3))));
-            accm[i] = _mm_add_ps(accm[i], _mm_mul_ps(_mm_mul_ps(dm, da), _mm_cvtepi32_ps(x86_hsum4_epi32(m0, m1, m2, m3))));
+            __m256i s[X86_R], m[X86_R];
+            x86_fv da = X86_FSET1(a->d);
+            for (q = 0; q < X86_R; q++) x86_q4k_pair(&p[q], a, &s[q], &m[q]);
+            sum[i] = X86_FADD(sum[i], X86_FMUL(X86_FMUL(dw, da), X86_FCVT(x86_hsum_r(s))));
+            accm[i] = X86_FADD(accm[i], X86_FMUL(X86_FMUL(dm, da), X86_FCVT(x86_hsum_r(m))));
         }
     }
-    for (i = 0; i < na; i++) x86_store4(mm, i0 + i, r, nr, _mm_sub_ps(sum[i], accm[i]));
+    for (i = 0; i < na; i++) x86_store_r(mm, i0 + i, r, nr, X86_FSUB(sum[i], accm[i]));
 }
 
 #define X86_Q4K_ROWS(w, r, nr, i0, na) x86_q4k_rows(mm, w, r, nr, i0, na)
-static void x86_mm_q4k(const clk_mm *mm) { X86_QUADS(mm, clk_block_q4_K, X86_Q4K_ROWS); }
+static void x86_mm_q4k(const clk_mm *mm) { X86_GROUPS(mm, uint8_t, X86_Q4K_ROWS); }
 
 /* Q6_K . Q8_K: isum = sum_s sc_s * ((q-32) . q8)_s over 16 sub-blocks of
  * 16 = sum_s sc_s * (q . q8)_s - 32 * sum_s sc_s * bsums[s] (q in 0..63
@@ -542,40 +593,41 @@ static inline __m256i x86_q6k_pair(const x86_q6k_prep *p, const clk_block_q8_K *
     return _mm256_sub_epi32(acc, _mm256_slli_epi32(corr, 5));
 }
 
-X86_INLINE void x86_q6k_rows(const clk_mm *mm, const clk_block_q6_K *const *w, int r, int nr, int i0, const int na)
+X86_INLINE void x86_q6k_rows(const clk_mm *mm, const uint8_t *const *w, int r, int nr, int i0, const int na)
 {
     const int nb = mm->k / 256;
-    __m128 sum[X86_MM_ACT];
+    x86_fv sum[X86_MM_ACT];
     const clk_block_q8_K *x[X86_MM_ACT];
     int i, b, q;
     for (i = 0; i < na; i++) {
-        sum[i] = _mm_setzero_ps();
+        sum[i] = X86_FZERO();
         x[i] = (const clk_block_q8_K *)(const void *)((const char *)mm->x + (size_t)(i0 + i) * mm->x_row);
     }
     for (b = 0; b < nb; b++) {
-        x86_q6k_prep p[4];
-        __m128 dw;
-        for (q = 0; q < 4; q++) x86_prep_q6k(w[q] + b, &p[q]);
-        for (q = 0; q < 4; q++) {
-            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row, _MM_HINT_T0);
-            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row + 64, _MM_HINT_T0);
-            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row + 128, _MM_HINT_T0);
-            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row + 192, _MM_HINT_T0);
+        const size_t ob = (size_t)b * sizeof(clk_block_q6_K);
+        x86_q6k_prep p[X86_R];
+        x86_fv dw = x86_h2f_r(w, ob + offsetof(clk_block_q6_K, d));
+        for (q = 0; q < X86_R; q++) {
+            const char *nx = (const char *)(w[q] + ob) + X86_R * mm->w_row;
+            x86_prep_q6k((const clk_block_q6_K *)(const void *)(w[q] + ob), &p[q]);
+            _mm_prefetch(nx, _MM_HINT_T0);
+            _mm_prefetch(nx + 64, _MM_HINT_T0);
+            _mm_prefetch(nx + 128, _MM_HINT_T0);
+            _mm_prefetch(nx + 192, _MM_HINT_T0);
         }
-        dw = x86_h2f4p(&w[0][b].d, &w[1][b].d, &w[2][b].d, &w[3][b].d);
         X86_UNROLL
         for (i = 0; i < na; i++) {
             const clk_block_q8_K *a = x[i] + b;
-            __m128i is = x86_hsum4_epi32(x86_q6k_pair(&p[0], a), x86_q6k_pair(&p[1], a), x86_q6k_pair(&p[2], a),
-                                         x86_q6k_pair(&p[3], a));
-            sum[i] = _mm_add_ps(sum[i], _mm_mul_ps(_mm_mul_ps(dw, _mm_set1_ps(a->d)), _mm_cvtepi32_ps(is)));
+            __m256i s[X86_R];
+            for (q = 0; q < X86_R; q++) s[q] = x86_q6k_pair(&p[q], a);
+            sum[i] = X86_FADD(sum[i], X86_FMUL(X86_FMUL(dw, X86_FSET1(a->d)), X86_FCVT(x86_hsum_r(s))));
         }
     }
-    for (i = 0; i < na; i++) x86_store4(mm, i0 + i, r, nr, sum[i]);
+    for (i = 0; i < na; i++) x86_store_r(mm, i0 + i, r, nr, sum[i]);
 }
 
 #define X86_Q6K_ROWS(w, r, nr, i0, na) x86_q6k_rows(mm, w, r, nr, i0, na)
-static void x86_mm_q6k(const clk_mm *mm) { X86_QUADS(mm, clk_block_q6_K, X86_Q6K_ROWS); }
+static void x86_mm_q6k(const clk_mm *mm) { X86_GROUPS(mm, uint8_t, X86_Q6K_ROWS); }
 
 /* F32 and F16 weights (f32 / f16 activations): per pair, 8 float lanes of
  * fused multiply-adds over the row, a fixed horizontal sum, then the tail
