@@ -845,6 +845,21 @@ static const clk_kernels x86_kernels = {
     x86_geglu,
 };
 
+/* The table under the name the including file gives it (for PORT=x86,
+ * where x86_dispatch.c chooses between the two at run time), and as the
+ * port's table when this file's port is the one built. */
+const clk_kernels *CLK_X86_TABLE(void);
+const clk_kernels *CLK_X86_TABLE(void) { return &x86_kernels; }
+
+#ifndef CLK_PORT_NAME
+#define CLK_PORT_NAME ref
+#endif
+#define CLK_X86_ID_avx2 2
+#define CLK_X86_ID_avx512 3
+#define CLK_X86_PASTE_(a, b) a##b
+#define CLK_X86_PASTE(a, b) CLK_X86_PASTE_(a, b)
+#if CLK_X86_PASTE(CLK_X86_ID_, CLK_PORT_NAME) == CLK_X86_SELF
 const clk_kernels *clk_port_kernels(void) { return &x86_kernels; }
+#endif
 
 #endif /* CLK_X86_KERNELS_H */
