@@ -241,7 +241,8 @@ static void x86_quantize_act(int wtype, int act, const float *x, void *y, int k)
  * 32-element blocks (Q8_0, Q4_0, Q5_0 weights; Q8_0 activations x, signed
  * bytes). Each weight block is unpacked once per activation chunk to
  * unsigned bytes u = q + off (Q8_0: w + 128, Q4_0: the nibble = q + 8,
- * Q5_0: the 5-bit value = q + 16), so that
+ * Q5_0: the 5-bit value = q + 16; Q4_1 and Q5_1 are unsigned already,
+ * off = 0), so that
  *     sum q*x = sum u*x - off * sum x,
  * and the correction -off * sum x is computed once per activation block
  * and shared by the four weight rows of the quad. The 8 int32 partial
@@ -270,16 +271,17 @@ static inline __m256i x86_unpack_u(int t, const uint8_t *p)
         return w;
 #endif
     }
-    if (t == CLK_T_Q4_0) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 2));
+    if (t == CLK_T_Q4_0 || t == CLK_T_Q4_1) { /* d[, m], qs[16] */
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + (t == CLK_T_Q4_0 ? 2 : 4)));
         return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), lo4);
     }
-    { /* CLK_T_Q5_0: d, qh[4], qs[16] */
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 6));
+    { /* CLK_T_Q5_0: d, qh[4], qs[16];  CLK_T_Q5_1: d, m, qh[4], qs[16] */
+        const int oh = t == CLK_T_Q5_0 ? 2 : 4;
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + oh + 4));
         __m256i q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), lo4);
         uint32_t h;
         __m256i hb, bit;
-        memcpy(&h, p + 2, 4);
+        memcpy(&h, p + oh, 4);
         /* byte j gets bit j of h: spread the 4 bytes, then test one bit each */
         hb = _mm256_shuffle_epi8(_mm256_set1_epi32((int)h),
                                  _mm256_setr_epi64x(0x0000000000000000LL, 0x0101010101010101LL,
@@ -294,6 +296,7 @@ static inline __m256i x86_unpack_u(int t, const uint8_t *p)
 static inline __m256i x86_corr(int t, __m256i x)
 {
     const char off = (char)(t == CLK_T_Q8_0 ? 0x80 : t == CLK_T_Q4_0 ? 8 : 16);
+    if (t == CLK_T_Q4_1 || t == CLK_T_Q5_1) return _mm256_setzero_si256(); /* unsigned values: no offset */
 #if X86_VNNI
     return _mm256_sub_epi32(_mm256_setzero_si256(),
                             _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8(off), x));
@@ -411,7 +414,8 @@ static void x86_store_r(const clk_mm *mm, int i, int r, int nr, x86_fv v)
 X86_INLINE void x86_q32_rows(const clk_mm *mm, const int t, const uint8_t *const *w, int r, int nr, int i0,
                              const int na)
 {
-    const int nb = mm->k / 32, bw = t == CLK_T_Q8_0 ? 34 : t == CLK_T_Q4_0 ? 18 : 22;
+    const int nb = mm->k / 32, bw = clk_type(t)->bytes, q81 = t == CLK_T_Q4_1 || t == CLK_T_Q5_1;
+    const int ab = q81 ? 36 : 34; /* activation block: Q8_1 (d, s, qs) or Q8_0 (d, qs) */
     x86_fv acc[X86_MM_ACT];
     const uint8_t *x[X86_MM_ACT];
     int i, b, q;
@@ -422,7 +426,7 @@ X86_INLINE void x86_q32_rows(const clk_mm *mm, const int t, const uint8_t *const
     for (b = 0; b < nb; b++) {
         const size_t ob = (size_t)b * (size_t)bw;
         __m256i u[X86_R];
-        x86_fv dw = x86_h2f_r(w, ob);
+        x86_fv dw = x86_h2f_r(w, ob), mw = q81 ? x86_h2f_r(w, ob + 2) : X86_FZERO();
         X86_UNROLL
         for (q = 0; q < X86_R; q++) {
             u[q] = x86_unpack_u(t, w[q] + ob);
@@ -432,12 +436,16 @@ X86_INLINE void x86_q32_rows(const clk_mm *mm, const int t, const uint8_t *const
         }
         X86_UNROLL
         for (i = 0; i < na; i++) {
-            const uint8_t *xb = x[i] + (size_t)b * 34;
-            __m256i xs = _mm256_loadu_si256((const __m256i *)(const void *)(xb + 2)), p[X86_R];
+            const uint8_t *xb = x[i] + (size_t)b * ab;
+            __m256i xs = _mm256_loadu_si256((const __m256i *)(const void *)(xb + ab - 32)), p[X86_R];
             __m256i c = x86_corr(t, xs);
+            x86_fv v;
             X86_UNROLL
             for (q = 0; q < X86_R; q++) p[q] = x86_dot32(t, u[q], xs, c);
-            acc[i] = X86_FADD(acc[i], X86_FMUL(X86_FMUL(dw, x86_h2f_bcast(xb)), X86_FCVT(x86_hsum_r(p))));
+            v = X86_FMUL(X86_FMUL(dw, x86_h2f_bcast(xb)), X86_FCVT(x86_hsum_r(p)));
+            /* Q4_1/Q5_1: sum += (dw * da) * isum + mw * sa, the sum of the two first */
+            if (q81) v = X86_FADD(v, X86_FMUL(mw, x86_h2f_bcast(xb + 2)));
+            acc[i] = X86_FADD(acc[i], v);
         }
     }
     for (i = 0; i < na; i++) x86_store_r(mm, i0 + i, r, nr, acc[i]);
@@ -466,8 +474,12 @@ X86_INLINE void x86_q32_rows(const clk_mm *mm, const int t, const uint8_t *const
 static void x86_mm_q8_0(const clk_mm *mm) { X86_GROUPS(mm, uint8_t, X86_Q80_ROWS); }
 static void x86_mm_q4_0(const clk_mm *mm) { X86_GROUPS(mm, uint8_t, X86_Q40_ROWS); }
 static void x86_mm_q5_0(const clk_mm *mm) { X86_GROUPS(mm, uint8_t, X86_Q50_ROWS); }
+#define X86_Q41_ROWS(w, r, nr, i0, na) x86_q32_rows(mm, CLK_T_Q4_1, w, r, nr, i0, na)
+#define X86_Q51_ROWS(w, r, nr, i0, na) x86_q32_rows(mm, CLK_T_Q5_1, w, r, nr, i0, na)
+static void x86_mm_q4_1(const clk_mm *mm) { X86_GROUPS(mm, uint8_t, X86_Q41_ROWS); }
+static void x86_mm_q5_1(const clk_mm *mm) { X86_GROUPS(mm, uint8_t, X86_Q51_ROWS); }
 
-/* Q4_K . Q8_K, per super-block (ref.c):
+/* Q4_K and Q5_K . Q8_K, per super-block (ref.c):
  *   isum = sum_s sc_s * (q . q8)_s     imin = sum_s m_s * (bsums[2s] + bsums[2s+1])
  *   sum += (dw * da) * (float)isum     accm += (dminw * da) * (float)imin
  *   result = sum - accm */
@@ -477,16 +489,24 @@ typedef struct x86_q4k_prep {
     __m256i m16;   /* [m0, m0, m1, m1, ..., m7, m7] as int16     */
 } x86_q4k_prep;
 
-static void x86_prep_q4k(const clk_block_q4_K *b, x86_q4k_prep *p)
+/* Q4_K (t = CLK_T_Q4_K) or Q5_K super-block at blk: the values of Q5_K
+ * get their fifth bit (bit s of qh[l] for value l of sub-block s), 0..31,
+ * which maddubs still takes with no overflow (31 * 128 * 2 < 32768). */
+static void x86_prep_q4k(int t, const uint8_t *blk, x86_q4k_prep *p)
 {
-    const __m256i lo4 = _mm256_set1_epi8(15);
-    const uint8_t *s = b->scales;
+    const __m256i lo4 = _mm256_set1_epi8(15), one = _mm256_set1_epi8(1);
+    const uint8_t *s = blk + 4, *qs = blk + (t == CLK_T_Q4_K ? 16 : 48);
     int16_t mm16[16];
     int c, j;
     for (c = 0; c < 4; c++) {
-        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(b->qs + 32 * c));
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(qs + 32 * c));
         p->q[2 * c] = _mm256_and_si256(v, lo4);
         p->q[2 * c + 1] = _mm256_and_si256(_mm256_srli_epi16(v, 4), lo4);
+    }
+    if (t == CLK_T_Q5_K) {
+        __m256i qh = _mm256_loadu_si256((const __m256i *)(const void *)(blk + 16));
+        for (j = 0; j < 8; j++) /* 16-bit shifts: bits from the next byte are masked off */
+            p->q[j] = _mm256_or_si256(p->q[j], _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, j), one), 4));
     }
     for (j = 0; j < 8; j++) {
         int sc, m;
@@ -514,7 +534,7 @@ static inline void x86_q4k_pair(const x86_q4k_prep *p, const clk_block_q8_K *a, 
     *imin = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)a->bsums), p->m16);
 }
 
-X86_INLINE void x86_q4k_rows(const clk_mm *mm, const uint8_t *const *w, int r, int nr, int i0, const int na)
+X86_INLINE void x86_q4k_rows(const clk_mm *mm, const int t, const uint8_t *const *w, int r, int nr, int i0, const int na)
 {
     const int nb = mm->k / 256;
     x86_fv sum[X86_MM_ACT], accm[X86_MM_ACT];
@@ -525,12 +545,12 @@ X86_INLINE void x86_q4k_rows(const clk_mm *mm, const uint8_t *const *w, int r, i
         x[i] = (const clk_block_q8_K *)(const void *)((const char *)mm->x + (size_t)(i0 + i) * mm->x_row);
     }
     for (b = 0; b < nb; b++) {
-        const size_t ob = (size_t)b * sizeof(clk_block_q4_K);
+        const size_t ob = (size_t)b * (t == CLK_T_Q4_K ? sizeof(clk_block_q4_K) : sizeof(clk_block_q5_K));
         x86_q4k_prep p[X86_R];
         x86_fv dw = x86_h2f_r(w, ob), dm = x86_h2f_r(w, ob + 2);
         for (q = 0; q < X86_R; q++) {
             const char *nx = (const char *)(w[q] + ob) + X86_R * mm->w_row;
-            x86_prep_q4k((const clk_block_q4_K *)(const void *)(w[q] + ob), &p[q]);
+            x86_prep_q4k(t, w[q] + ob, &p[q]);
             _mm_prefetch(nx, _MM_HINT_T0);
             _mm_prefetch(nx + 64, _MM_HINT_T0);
             _mm_prefetch(nx + 128, _MM_HINT_T0);
@@ -548,8 +568,10 @@ X86_INLINE void x86_q4k_rows(const clk_mm *mm, const uint8_t *const *w, int r, i
     for (i = 0; i < na; i++) x86_store_r(mm, i0 + i, r, nr, X86_FSUB(sum[i], accm[i]));
 }
 
-#define X86_Q4K_ROWS(w, r, nr, i0, na) x86_q4k_rows(mm, w, r, nr, i0, na)
+#define X86_Q4K_ROWS(w, r, nr, i0, na) x86_q4k_rows(mm, CLK_T_Q4_K, w, r, nr, i0, na)
+#define X86_Q5K_ROWS(w, r, nr, i0, na) x86_q4k_rows(mm, CLK_T_Q5_K, w, r, nr, i0, na)
 static void x86_mm_q4k(const clk_mm *mm) { X86_GROUPS(mm, uint8_t, X86_Q4K_ROWS); }
+static void x86_mm_q5k(const clk_mm *mm) { X86_GROUPS(mm, uint8_t, X86_Q5K_ROWS); }
 
 /* Q6_K . Q8_K: isum = sum_s sc_s * ((q-32) . q8)_s over 16 sub-blocks of
  * 16 = sum_s sc_s * (q . q8)_s - 32 * sum_s sc_s * bsums[s] (q in 0..63
@@ -691,7 +713,10 @@ static void x86_matmul(const clk_mm *mm)
     case CLK_T_Q8_0: x86_mm_q8_0(mm); break;
     case CLK_T_Q4_0: x86_mm_q4_0(mm); break;
     case CLK_T_Q5_0: x86_mm_q5_0(mm); break;
+    case CLK_T_Q4_1: x86_mm_q4_1(mm); break;
+    case CLK_T_Q5_1: x86_mm_q5_1(mm); break;
     case CLK_T_Q4_K: x86_mm_q4k(mm); break;
+    case CLK_T_Q5_K: x86_mm_q5k(mm); break;
     case CLK_T_Q6_K: x86_mm_q6k(mm); break;
     case CLK_T_F32:
     case CLK_T_F16: x86_mm_float(mm); break;
