@@ -15,7 +15,7 @@
  *                  expression, done four weight rows at a time in the four
  *                  lanes of an SSE register (each lane the same IEEE
  *                  operations the reference does in scalar).
- *                  F32, F16 weights: float lanes with fused multiply-adds
+ *                  F32, F16, BF16 weights: float lanes with fused multiply-adds
  *                  (within test_port.c's CLK_TOL_MM_REL of the reference's
  *                  double sum), the same code for every (row, activation
  *                  row) pair, so the clk_mm contract holds.
@@ -670,6 +670,27 @@ static float x86_dot_f16(const uint16_t *a, const uint16_t *b, int k)
     return s;
 }
 
+/* bf16 is the top half of a float: widen and shift, exactly */
+static inline __m256 x86_bf16x8(const uint16_t *p)
+{
+    __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(const void *)p));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
+}
+
+static float x86_dot_bf16(const uint16_t *a, const uint16_t *b, int k)
+{
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    float s;
+    int j = 0;
+    for (; j + 16 <= k; j += 16) {
+        s0 = _mm256_fmadd_ps(x86_bf16x8(a + j), x86_bf16x8(b + j), s0);
+        s1 = _mm256_fmadd_ps(x86_bf16x8(a + j + 8), x86_bf16x8(b + j + 8), s1);
+    }
+    s = x86_hsum_ps(_mm256_add_ps(s0, s1));
+    for (; j < k; j++) s += clk_bf16_to_fp32(a[j]) * clk_bf16_to_fp32(b[j]);
+    return s;
+}
+
 static float x86_dot_f32(const float *a, const float *b, int n)
 {
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
@@ -696,8 +717,9 @@ static void x86_mm_float(const clk_mm *mm)
         for (i = 0; i < mm->m; i++) {
             const void *x = (const char *)mm->x + (size_t)i * mm->x_row;
             mm->y[(size_t)i * mm->ldy + (size_t)r] =
-                mm->wtype == CLK_T_F32 ? x86_dot_f32((const float *)w, (const float *)x, mm->k)
-                                       : x86_dot_f16((const uint16_t *)w, (const uint16_t *)x, mm->k);
+                mm->wtype == CLK_T_F32    ? x86_dot_f32((const float *)w, (const float *)x, mm->k)
+                : mm->wtype == CLK_T_F16 ? x86_dot_f16((const uint16_t *)w, (const uint16_t *)x, mm->k)
+                                         : x86_dot_bf16((const uint16_t *)w, (const uint16_t *)x, mm->k);
         }
     }
 }
@@ -719,7 +741,8 @@ static void x86_matmul(const clk_mm *mm)
     case CLK_T_Q5_K: x86_mm_q5k(mm); break;
     case CLK_T_Q6_K: x86_mm_q6k(mm); break;
     case CLK_T_F32:
-    case CLK_T_F16: x86_mm_float(mm); break;
+    case CLK_T_F16:
+    case CLK_T_BF16: x86_mm_float(mm); break;
     default: clk_ref_kernels.matmul(mm); break;
     }
 }
