@@ -451,6 +451,66 @@ X86_INLINE void x86_q32_rows(const clk_mm *mm, const int t, const uint8_t *const
     for (i = 0; i < na; i++) x86_store_r(mm, i0 + i, r, nr, acc[i]);
 }
 
+/* Prefill with many activation rows: the group's weights are unpacked once
+ * for the whole row (into u[nb][X86_R] on the stack, with their scales)
+ * instead of once per chunk of X86_MM_ACT activation rows; the chunks
+ * then read them back. Rows of up to X86_PRE_BLOCKS blocks (k <= 6144,
+ * 54 KiB of stack); longer rows take the per-chunk path. Same arithmetic
+ * as x86_q32_rows, so the same bits. */
+#ifndef X86_PRE_BLOCKS
+#define X86_PRE_BLOCKS 192
+#endif
+typedef struct x86_q32_pre {
+    __m256i u[X86_PRE_BLOCKS][X86_R];
+    x86_fv dw[X86_PRE_BLOCKS], mw[X86_PRE_BLOCKS];
+} x86_q32_pre;
+
+X86_INLINE void x86_q32_unpack_group(const clk_mm *mm, const int t, const uint8_t *const *w, x86_q32_pre *g)
+{
+    const int nb = mm->k / 32, bw = clk_type(t)->bytes, q81 = t == CLK_T_Q4_1 || t == CLK_T_Q5_1;
+    int b, q;
+    for (b = 0; b < nb; b++) {
+        const size_t ob = (size_t)b * (size_t)bw;
+        g->dw[b] = x86_h2f_r(w, ob);
+        g->mw[b] = q81 ? x86_h2f_r(w, ob + 2) : X86_FZERO();
+        X86_UNROLL
+        for (q = 0; q < X86_R; q++) {
+            g->u[b][q] = x86_unpack_u(t, w[q] + ob);
+            _mm_prefetch((const char *)(w[q] + ob) + X86_R * mm->w_row, _MM_HINT_T0);
+        }
+    }
+}
+
+X86_INLINE void x86_q32_rows_pre(const clk_mm *mm, const int t, const x86_q32_pre *g, int r, int nr, int i0,
+                                 const int na)
+{
+    const int nb = mm->k / 32, q81 = t == CLK_T_Q4_1 || t == CLK_T_Q5_1;
+    const int ab = q81 ? 36 : 34;
+    x86_fv acc[X86_MM_ACT];
+    const uint8_t *x[X86_MM_ACT];
+    int i, b, q;
+    for (i = 0; i < na; i++) {
+        acc[i] = X86_FZERO();
+        x[i] = (const uint8_t *)mm->x + (size_t)(i0 + i) * mm->x_row;
+    }
+    for (b = 0; b < nb; b++) {
+        const x86_fv dw = g->dw[b];
+        X86_UNROLL
+        for (i = 0; i < na; i++) {
+            const uint8_t *xb = x[i] + (size_t)b * ab;
+            __m256i xs = _mm256_loadu_si256((const __m256i *)(const void *)(xb + ab - 32)), p[X86_R];
+            __m256i c = x86_corr(t, xs);
+            x86_fv v;
+            X86_UNROLL
+            for (q = 0; q < X86_R; q++) p[q] = x86_dot32(t, g->u[b][q], xs, c);
+            v = X86_FMUL(X86_FMUL(dw, x86_h2f_bcast(xb)), X86_FCVT(x86_hsum_r(p)));
+            if (q81) v = X86_FADD(v, X86_FMUL(g->mw[b], x86_h2f_bcast(xb + 2)));
+            acc[i] = X86_FADD(acc[i], v);
+        }
+    }
+    for (i = 0; i < na; i++) x86_store_r(mm, i0 + i, r, nr, acc[i]);
+}
+
 /* Weight rows in groups of X86_R (a short last group repeats its last row;
  * the extra lanes are not stored), activation rows in chunks of
  * X86_MM_ACT, then one at a time. */
@@ -468,16 +528,34 @@ X86_INLINE void x86_q32_rows(const clk_mm *mm, const int t, const uint8_t *const
         }                                                                                                  \
     } while (0)
 
-#define X86_Q80_ROWS(w, r, nr, i0, na) x86_q32_rows(mm, CLK_T_Q8_0, w, r, nr, i0, na)
-#define X86_Q40_ROWS(w, r, nr, i0, na) x86_q32_rows(mm, CLK_T_Q4_0, w, r, nr, i0, na)
-#define X86_Q50_ROWS(w, r, nr, i0, na) x86_q32_rows(mm, CLK_T_Q5_0, w, r, nr, i0, na)
-static void x86_mm_q8_0(const clk_mm *mm) { X86_GROUPS(mm, uint8_t, X86_Q80_ROWS); }
-static void x86_mm_q4_0(const clk_mm *mm) { X86_GROUPS(mm, uint8_t, X86_Q40_ROWS); }
-static void x86_mm_q5_0(const clk_mm *mm) { X86_GROUPS(mm, uint8_t, X86_Q50_ROWS); }
-#define X86_Q41_ROWS(w, r, nr, i0, na) x86_q32_rows(mm, CLK_T_Q4_1, w, r, nr, i0, na)
-#define X86_Q51_ROWS(w, r, nr, i0, na) x86_q32_rows(mm, CLK_T_Q5_1, w, r, nr, i0, na)
-static void x86_mm_q4_1(const clk_mm *mm) { X86_GROUPS(mm, uint8_t, X86_Q41_ROWS); }
-static void x86_mm_q5_1(const clk_mm *mm) { X86_GROUPS(mm, uint8_t, X86_Q51_ROWS); }
+/* The 32-element types: whole-row unpacking for prefill (m of at least two
+ * chunks, rows that fit), else per chunk. */
+X86_INLINE void x86_mm_q32(const clk_mm *mm, const int t)
+{
+    if (mm->m >= 2 * X86_MM_ACT && mm->k / 32 <= X86_PRE_BLOCKS) {
+        x86_q32_pre g;
+        int r, i;
+        for (r = mm->r0; r < mm->r1; r += X86_R) {
+            const uint8_t *w[X86_R];
+            int nr = mm->r1 - r < X86_R ? mm->r1 - r : X86_R, q;
+            for (q = 0; q < X86_R; q++) w[q] = (const uint8_t *)mm->w + (size_t)(r + (q < nr ? q : nr - 1)) * mm->w_row;
+            x86_q32_unpack_group(mm, t, w, &g);
+            for (i = 0; i + X86_MM_ACT <= mm->m; i += X86_MM_ACT) x86_q32_rows_pre(mm, t, &g, r, nr, i, X86_MM_ACT);
+            for (; i < mm->m; i++) x86_q32_rows_pre(mm, t, &g, r, nr, i, 1);
+        }
+        return;
+    }
+    switch (t) {
+#define X86_Q32_ROWS(w, r, nr, i0, na) x86_q32_rows(mm, t, w, r, nr, i0, na)
+    default: X86_GROUPS(mm, uint8_t, X86_Q32_ROWS); break;
+#undef X86_Q32_ROWS
+    }
+}
+static void x86_mm_q8_0(const clk_mm *mm) { x86_mm_q32(mm, CLK_T_Q8_0); }
+static void x86_mm_q4_0(const clk_mm *mm) { x86_mm_q32(mm, CLK_T_Q4_0); }
+static void x86_mm_q5_0(const clk_mm *mm) { x86_mm_q32(mm, CLK_T_Q5_0); }
+static void x86_mm_q4_1(const clk_mm *mm) { x86_mm_q32(mm, CLK_T_Q4_1); }
+static void x86_mm_q5_1(const clk_mm *mm) { x86_mm_q32(mm, CLK_T_Q5_1); }
 
 /* Q4_K and Q5_K . Q8_K, per super-block (ref.c):
  *   isum = sum_s sc_s * (q . q8)_s     imin = sum_s m_s * (bsums[2s] + bsums[2s+1])
