@@ -255,7 +255,7 @@ int clk_quantize_row(int t, const float *x, void *y, int64_t n);
 /* ====================================================== operating system */
 
 /* Build facts, for `clika info`. */
-const char *clk_port_build(void); /* "port=avx2 cc=gcc 12.2.0 threads=pthreads static=no ..." */
+const char *clk_port_build(void); /* "port=neon target=aarch64-linux-gnu cc=gcc 12.2.0 threads=1 flags=-O2_-static" */
 
 /* A whole file, read-only: mmap'd where the platform has it, else read into
  * memory the caller planned (clk_sys_read). */

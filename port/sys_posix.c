@@ -7,6 +7,13 @@
  * caller planned, and the pool lives in memory the caller passes in.
  */
 #define _POSIX_C_SOURCE 200809L
+/* 64-bit off_t, ino_t and st_size on 32-bit systems (ARMv7): without it
+ * stat/open fail on files of 2 GiB and more, and readdir fails with
+ * EOVERFLOW on file systems with 64-bit inode numbers (qemu-arm on a 64-bit
+ * host, NFS, btrfs). A no-op where these are already 64 bits. */
+#ifndef _FILE_OFFSET_BITS
+#define _FILE_OFFSET_BITS 64
+#endif
 
 #include "port.h"
 
@@ -55,6 +62,9 @@ static int oserr(clk_oserr *e, const char *fmt, ...)
 #ifndef CLK_BUILD_FLAGS
 #define CLK_BUILD_FLAGS unknown
 #endif
+#ifndef CLK_TARGET /* the compiler's target triple, a string (make passes $(CC) -dumpmachine) */
+#define CLK_TARGET "unknown"
+#endif
 #if defined(__clang__)
 #define CLK_CC "clang " __clang_version__
 #elif defined(__GNUC__)
@@ -63,9 +73,11 @@ static int oserr(clk_oserr *e, const char *fmt, ...)
 #define CLK_CC "cc"
 #endif
 
+/* e.g. "port=neon target=aarch64-linux-gnu cc=gcc 12.2.0 threads=1 flags=-O2_-static"
+ * (flags: the optimisation, -march and static-link settings, spaces as _) */
 const char *clk_port_build(void)
 {
-    return "port=" CLK_STR(CLK_PORT_NAME) " cc=" CLK_CC " threads=" CLK_STR(CLK_THREADS)
+    return "port=" CLK_STR(CLK_PORT_NAME) " target=" CLK_TARGET " cc=" CLK_CC " threads=" CLK_STR(CLK_THREADS)
            " flags=" CLK_STR(CLK_BUILD_FLAGS);
 }
 
@@ -118,6 +130,14 @@ int clk_sys_map(const char *path, clk_map *m, clk_oserr *e)
     errno = ENOSYS;
     return oserr(e, "mmap '%s'", path);
 #else
+    /* a 32-bit process cannot map 4 GiB or more: say so instead of mapping
+     * a truncated length */
+    if ((uint64_t)st.st_size > (uint64_t)(SIZE_MAX / 2)) {
+        close(fd);
+        errno = EFBIG;
+        return oserr(e, "mmap '%s': %llu bytes do not fit this process's address space", path,
+                     (unsigned long long)st.st_size);
+    }
     void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (p == MAP_FAILED) return oserr(e, "mmap '%s'", path);
@@ -127,6 +147,10 @@ int clk_sys_map(const char *path, clk_map *m, clk_oserr *e)
     return 0;
 #endif
 }
+
+/* Largest single read(): counts above SSIZE_MAX are implementation-defined,
+ * and on 32-bit systems a uint64_t remainder does not fit a size_t. */
+#define CHUNK ((uint64_t)1 << 30)
 
 int clk_sys_read(const char *path, void *buf, uint64_t cap, clk_map *m, clk_oserr *e)
 {
@@ -149,7 +173,7 @@ int clk_sys_read(const char *path, void *buf, uint64_t cap, clk_map *m, clk_oser
             }
             break;
         }
-        r = read(fd, (char *)buf + got, (size_t)(cap - got));
+        r = read(fd, (char *)buf + got, (size_t)(cap - got < CHUNK ? cap - got : CHUNK));
         if (r < 0) {
             if (errno == EINTR) continue;
             oserr(e, "read '%s'", path);
@@ -170,7 +194,7 @@ int clk_sys_read_head(const char *path, void *buf, uint64_t n, uint64_t *got, cl
     *got = 0;
     if (fd < 0) return oserr(e, "open '%s'", path);
     while (*got < n) {
-        ssize_t r = read(fd, (char *)buf + *got, (size_t)(n - *got));
+        ssize_t r = read(fd, (char *)buf + *got, (size_t)(n - *got < CHUNK ? n - *got : CHUNK));
         if (r < 0) {
             if (errno == EINTR) continue;
             oserr(e, "read '%s'", path);
@@ -208,8 +232,19 @@ int clk_sys_listdir(const char *path, char *names, size_t cap, int (*fn)(void *c
     if (!d) return oserr(e, "open directory '%s'", path);
     /* entries grow up from names[0]; the index (one u32 per entry) grows
      * down from the end of the buffer */
-    while ((de = readdir(d)) != NULL) {
-        size_t len = strlen(de->d_name);
+    for (;;) {
+        size_t len;
+        errno = 0; /* readdir returns NULL at the end and on error; errno tells which */
+        de = readdir(d);
+        if (!de) {
+            if (errno != 0) {
+                oserr(e, "read directory '%s'", path);
+                closedir(d);
+                return -1;
+            }
+            break;
+        }
+        len = strlen(de->d_name);
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
         if (used + len + 1 + (n + 1) * sizeof(uint32_t) + sizeof(uint32_t) > cap) {
             closedir(d);

@@ -11,9 +11,14 @@
  *                          branch for `clika quantize` and tools/make_model; issue 5)
  *   tokenizer              GGUF vocabulary -> text <-> token ids
  *   forward                tokens -> logits (through port/ kernels)
- *   eval                   CLiKA prompts -> live model answers and option scores
- *   score                  result files -> per-item correctness, aligned across languages
- *   metrics                correctness -> RA, en-CO, XRR, RankC (pure math)
+ *   eval                   scoring: CLiKA prompts -> live model answers and option scores
+ *                          (the scoring modes letter / generate / option)
+ *   metrics                answers -> numbers, in three files in this order:
+ *     metrics                the formulas: accuracy, RA, en-CO, XRR, RankC (pure math,
+ *                            no I/O; includes only common.h)
+ *     score                  result files -> per-item correctness aligned across
+ *                            languages, then the formulas above per task and language
+ *     fictional              the fictional stream's answers -> XRR counts, gates (issue 9)
  *   report                 metrics -> report.json / .md / .csv / .svg text
  *   main                   the CLI: the only place that prints, exits or acquires memory
  *
@@ -220,6 +225,10 @@ clk_status clk_parse_int(const char *s, long lo, long hi, long *out, const char 
 /* Items per (task, language) file (CLiKA: at most 1000). */
 #ifndef CLK_MAX_ITEMS
 #define CLK_MAX_ITEMS 100000
+#endif
+/* LoRA adapters on one model (--lora, given several times). */
+#ifndef CLK_MAX_ADAPTERS
+#define CLK_MAX_ADAPTERS 16
 #endif
 /* Bytes of one path. */
 #ifndef CLK_MAX_PATH

@@ -57,6 +57,7 @@ clk_run_opts clk_run_defaults(void)
     o.n_threads = 1;
     o.n_out = 1;
     o.act = CLK_ACT_NATIVE;
+    o.lora_rank = 0;
     return o;
 }
 
@@ -88,6 +89,7 @@ typedef struct fwd_sizes {
     uint64_t xq, xq_row;            /* quantized activations, and one row */
     uint64_t att;                   /* per-thread softmax rows            */
     uint64_t logits;
+    uint64_t lora_t, lora_u;        /* LoRA intermediate and B-tiles      */
     uint64_t pool;
 } fwd_sizes;
 
@@ -96,17 +98,19 @@ typedef struct fwd_sizes {
  * n_ff (down). The byte size of a row depends on the weight type (Q8_K rows
  * are 292 bytes per 256 values, Q8_0 34 per 32, f32 4 per value); the plan
  * takes the largest over every type clika computes with, so any mix of
- * weight types fits. */
-static uint64_t act_row_max(const clk_hparams *hp, int act)
+ * weight types fits. LoRA's B reads rows of r values (r <= lora_rank; an
+ * f32 row of lora_rank values is longer than any format's row of fewer). */
+static uint64_t act_row_max(const clk_hparams *hp, int act, int lora_rank)
 {
     static const int types[] = {CLK_T_F32, CLK_T_F16,  CLK_T_BF16, CLK_T_Q8_0, CLK_T_Q4_0, CLK_T_Q4_1,
                                 CLK_T_Q5_0, CLK_T_Q5_1, CLK_T_Q4_K, CLK_T_Q5_K, CLK_T_Q6_K};
-    int widths[3], i, j;
+    int widths[4], i, j;
     uint64_t best = 0;
     widths[0] = hp->n_embd;
     widths[1] = hp->n_head_max * hp->head_dim_v;
     widths[2] = hp->n_ff_max;
-    for (i = 0; i < 3; i++)
+    widths[3] = lora_rank > 0 ? lora_rank : hp->n_embd;
+    for (i = 0; i < 4; i++)
         for (j = 0; j < (int)(sizeof types / sizeof types[0]); j++) {
             const clk_type_info *ti = clk_type(types[j]);
             uint64_t b;
@@ -133,6 +137,8 @@ static clk_status fwd_sizes_of(const clk_hparams *hp, const clk_run_opts *o, fwd
     if (o->n_threads > CLK_MAX_THREADS)
         return clk_fail(e, CLK_E_LIMIT, "run options: %d threads exceed CLK_MAX_THREADS (%d)", o->n_threads,
                         CLK_MAX_THREADS);
+    if (o->lora_rank < 0 || o->lora_rank > CLK_MAX_DIM)
+        return clk_fail(e, CLK_E_ARG, "run options: LoRA rank %d outside [0, %d]", o->lora_rank, CLK_MAX_DIM);
     if (o->act != CLK_ACT_NATIVE && o->act != CLK_ACT_F32)
         return clk_fail(e, CLK_E_ARG, "run options: activation route %d is neither native (0) nor f32 (1)", o->act);
     B = (uint64_t)step_rows(o);
@@ -145,10 +151,14 @@ static clk_status fwd_sizes_of(const clk_hparams *hp, const clk_run_opts *o, fwd
     s->ff_gate = B * (uint64_t)hp->n_ff_max * 4;
     s->ff_up = s->ff_gate;
     s->tmp = B * (uint64_t)hp->n_embd * 4;
-    s->xq_row = clk_plan_round(act_row_max(hp, o->act)); /* rows stay CLK_ALIGN-aligned */
+    s->xq_row = clk_plan_round(act_row_max(hp, o->act, o->lora_rank)); /* rows stay CLK_ALIGN-aligned */
     s->xq = B * s->xq_row;
     s->att = (uint64_t)o->n_threads * C * 4;
     s->logits = (uint64_t)o->n_out * (uint64_t)hp->n_vocab * 4;
+    if (o->lora_rank > 0) {
+        s->lora_t = B * (uint64_t)o->lora_rank * 4;
+        s->lora_u = (uint64_t)o->n_threads * B * FWD_MM_ROWS * 4;
+    }
     s->pool = clk_pool_bytes(o->n_threads);
     return CLK_OK;
 }
@@ -172,6 +182,10 @@ clk_status clk_fwd_plan(const clk_hparams *hp, const clk_run_opts *o, clk_plan *
     clk_plan_add(p, "quantized act", s.xq);
     clk_plan_add(p, "attention", s.att);
     clk_plan_add(p, "logits", s.logits);
+    if (o->lora_rank > 0) {
+        clk_plan_add(p, "lora", s.lora_t);
+        clk_plan_add(p, "lora", s.lora_u);
+    }
     clk_plan_add(p, "threads", s.pool);
     return CLK_OK;
 }
@@ -211,6 +225,9 @@ clk_status clk_fwd_init(clk_fwd *f, const clk_model *m, const clk_run_opts *o, c
     memset(f, 0, sizeof *f);
     CLK_TRY(fwd_sizes_of(&m->hp, o, &s, e));
     CLK_TRY(check_hparams(&m->hp, e));
+    if (m->lora_rank_max > o->lora_rank)
+        return clk_fail(e, CLK_E_ARG, "forward: the model carries LoRA adapters of rank %d, the plan has room for %d",
+                        m->lora_rank_max, o->lora_rank);
     f->m = m;
     f->k = clk_port_kernels();
     f->pool = pool;
@@ -245,6 +262,12 @@ clk_status clk_fwd_init(clk_fwd *f, const clk_model *m, const clk_run_opts *o, c
     f->att = (float *)p;
     CLK_TRY(clk_arena_alloc(a, s.logits, "logits", &p, e));
     f->logits = (float *)p;
+    if (o->lora_rank > 0) {
+        CLK_TRY(clk_arena_alloc(a, s.lora_t, "lora", &p, e));
+        f->lora_t = (float *)p;
+        CLK_TRY(clk_arena_alloc(a, s.lora_u, "lora", &p, e));
+        f->lora_u = (float *)p;
+    }
     /* the pool itself is started by main.c in the "threads" line */
     return CLK_OK;
 }
@@ -307,6 +330,137 @@ static int act_fmt(const clk_fwd *f, int wtype)
     return f->o.act == CLK_ACT_F32 ? CLK_T_F32 : clk_type(wtype)->act;
 }
 
+/* ------------------------------------------------------------ LoRA */
+
+/* A LoRA pair adds s * B (A x) to the output of its weight W (model.h).
+ * Numerics follow llama.cpp's graph (build_lora_mm: mul_mat(B, mul_mat(A,
+ * x)), scaled, added): with native activations the rows of x are converted
+ * to A's activation format (f16 for F16 A, f32 for F32 A) and A x to B's,
+ * in the xq buffer, which the next linear() then converts again (xq_fmt is
+ * reset); with CLK_ACT_F32 both products read f32 rows directly. A x goes
+ * to lora_t [m][r]. Then B is multiplied in tiles of FWD_MM_ROWS rows:
+ * task t of n_threads takes tiles t, t+T, ..., multiplies each into its own
+ * scratch lora_u[t] [m][FWD_MM_ROWS] and adds s times it to its columns of
+ * y. Every element of y gets one addition per pair, in the order the
+ * adapters were loaded, computed from its own row only: the bits do not
+ * depend on the thread count or on how the tokens were batched. */
+typedef struct lora_job {
+    clk_fwd *f;
+    const clk_lora_w *p;
+    const void *x;  /* [m] activation rows of r values for B, x_row bytes apart */
+    size_t x_row;
+    int act;        /* format route of x (CLK_ACT_*) */
+    int m, n;       /* activation rows, columns of y (rows of B) */
+    float *y;       /* [m][ldy] */
+    size_t ldy;
+} lora_job;
+
+static void lora_b_task(void *ctx, int t, int n_tasks)
+{
+    const lora_job *j = (const lora_job *)ctx;
+    const clk_kernels *k = j->f->k;
+    float *u = j->f->lora_u + (size_t)t * (size_t)step_rows(&j->f->o) * FWD_MM_ROWS; /* [m][FWD_MM_ROWS] */
+    int tile, i, n_tiles = (j->n + FWD_MM_ROWS - 1) / FWD_MM_ROWS;
+    for (tile = t; tile < n_tiles; tile += n_tasks) {
+        int r0 = tile * FWD_MM_ROWS, nr = imin(FWD_MM_ROWS, j->n - r0);
+        clk_mm mm;
+        mm.wtype = j->p->b.type;
+        mm.w = (const unsigned char *)j->p->b.data + (size_t)r0 * j->p->b.row_bytes; /* rows r0.. of B */
+        mm.w_row = j->p->b.row_bytes;
+        mm.k = j->p->rank;
+        mm.x = j->x;
+        mm.x_row = j->x_row;
+        mm.m = j->m;
+        mm.y = u;
+        mm.ldy = FWD_MM_ROWS;
+        mm.r0 = 0;
+        mm.r1 = nr;
+        mm.act = j->act;
+        k->matmul(&mm);
+        for (i = 0; i < j->m; i++)
+            k->axpy_f32(j->y + (size_t)i * j->ldy + r0, j->p->scale, u + (size_t)i * FWD_MM_ROWS, nr);
+    }
+}
+
+/* Rows src[0..m) (k floats, ld apart) as activations for weights of type
+ * wtype: the f32 rows themselves on the f32 route or for f32-format
+ * weights, else converted into xq (invalidating what xq held). */
+static const void *lora_act(clk_fwd *f, int wtype, const float *src, size_t ld, int m, int k, size_t *x_row)
+{
+    qa_job q;
+    if (act_fmt(f, wtype) == CLK_T_F32) {
+        *x_row = ld * sizeof(float);
+        return src;
+    }
+    q.k = f->k;
+    q.wtype = wtype;
+    q.act = f->o.act;
+    q.n = k;
+    q.m = m;
+    q.x = src;
+    q.ldx = ld;
+    q.y = (unsigned char *)f->xq;
+    q.ldy = f->xq_row;
+    run_tasks(f, qa_task, &q, (m + FWD_QA_ROWS - 1) / FWD_QA_ROWS, (double)m * k);
+    f->xq_fmt = -1; /* xq no longer holds xq_src's rows */
+    *x_row = f->xq_row;
+    return f->xq;
+}
+
+/* y += s * B (lora_t) for pair p over m rows (lora_t already holds A x). */
+static void lora_add_b(clk_fwd *f, const clk_lora_w *p, int m, float *y, size_t ldy)
+{
+    lora_job b;
+    b.f = f;
+    b.p = p;
+    b.x = lora_act(f, p->b.type, f->lora_t, (size_t)p->rank, m, p->rank, &b.x_row);
+    b.act = f->o.act;
+    b.m = m;
+    b.n = (int)p->b.ne[1];
+    b.y = y;
+    b.ldy = ldy;
+    run_tasks(f, lora_b_task, &b, f->o.n_threads, (double)b.n * m * p->rank);
+}
+
+/* Every pair on weight w, for the activation rows linear() just used. */
+static void lora_apply(clk_fwd *f, const clk_tensor *w, float *y, size_t ldy)
+{
+    const clk_lora_w *p;
+    for (p = w->lora; p; p = p->next) {
+        mm_job a;
+        a.k = f->k;
+        a.rows = p->rank;
+        a.mm.wtype = p->a.type;
+        a.mm.w = p->a.data;
+        a.mm.w_row = p->a.row_bytes;
+        a.mm.k = f->xq_k;
+        a.mm.x = lora_act(f, p->a.type, f->xq_src, f->xq_ld, f->xq_m, f->xq_k, &a.mm.x_row);
+        a.mm.m = f->xq_m;
+        a.mm.y = f->lora_t;
+        a.mm.ldy = (size_t)p->rank;
+        a.mm.r0 = 0;
+        a.mm.r1 = p->rank;
+        a.mm.act = f->o.act;
+        run_tasks(f, mm_task, &a, (p->rank + FWD_MM_ROWS - 1) / FWD_MM_ROWS, (double)p->rank * f->xq_m * f->xq_k);
+        lora_add_b(f, p, f->xq_m, y, ldy);
+    }
+}
+
+/* token_embd pairs: A is [r] x n_vocab rows, so A's column for token t is
+ * its row t (llama.cpp: get_rows, in f32); the embedding rows x[nb][n_embd]
+ * gain s * B A[t]. */
+static void lora_embd(clk_fwd *f, const int32_t *tok, int nb)
+{
+    const clk_lora_w *p;
+    int i;
+    for (p = f->m->tok_embd.lora; p; p = p->next) {
+        for (i = 0; i < nb; i++)
+            f->k->dequant_row(p->a.type, (const unsigned char *)p->a.data + (size_t)tok[i] * p->a.row_bytes,
+                              f->lora_t + (size_t)i * p->rank, p->rank);
+        lora_add_b(f, p, nb, f->x, (size_t)f->m->hp.n_embd);
+    }
+}
+
 /* Start multiplying the rows src[0..m) (k floats each, ld apart): the
  * next linear() converts them for its weight type. */
 static void act_begin(clk_fwd *f, const float *src, size_t ld, int m, int k)
@@ -353,6 +507,7 @@ static void linear(clk_fwd *f, const clk_tensor *w, float *y, size_t ldy)
     j.mm.r1 = rows;
     j.mm.act = f->o.act;
     run_tasks(f, mm_task, &j, (rows + FWD_MM_ROWS - 1) / FWD_MM_ROWS, (double)rows * f->xq_m * f->xq_k);
+    if (w->lora) lora_apply(f, w, y, ldy);
 }
 
 /* A group of matmuls that read the same activations, run in an order that
@@ -497,15 +652,19 @@ static void fwd_step(clk_fwd *f, const int32_t *tok, int nb, int pos, const int 
     int i, il, n_rows = nb;
     const int *rsel = NULL; /* row -> step index once the last layer has compacted */
 
-    /* token embeddings (gemma: times sqrt(n_embd), a plain f32 multiply) */
+    /* token embeddings, plus any LoRA delta (llama.cpp adds it before the
+     * scale), then (gemma) times sqrt(n_embd), a plain f32 multiply */
     for (i = 0; i < nb; i++) {
-        float *row = f->x + (size_t)i * E;
-        int c;
         const unsigned char *w = (const unsigned char *)m->tok_embd.data + (size_t)tok[i] * m->tok_embd.row_bytes;
-        k->dequant_row(m->tok_embd.type, w, row, E);
-        if (hp->embd_scale != 1.0f)
-            for (c = 0; c < E; c++) row[c] *= hp->embd_scale;
+        k->dequant_row(m->tok_embd.type, w, f->x + (size_t)i * E, E);
     }
+    if (m->tok_embd.lora) lora_embd(f, tok, nb);
+    if (hp->embd_scale != 1.0f)
+        for (i = 0; i < nb; i++) {
+            float *row = f->x + (size_t)i * E;
+            int c;
+            for (c = 0; c < E; c++) row[c] *= hp->embd_scale;
+        }
 
     for (il = 0; il < hp->n_layer; il++) {
         const clk_layer *l = &m->layer[il];

@@ -31,9 +31,10 @@ typedef struct clk_run_opts {
     int n_threads; /* workers in the pool                               (--threads) */
     int n_out;     /* logit rows one call may ask for                               */
     int act;       /* CLK_ACT_NATIVE (quantized activations) or CLK_ACT_F32         */
+    int lora_rank; /* room for LoRA adapters up to this rank (m->lora_rank_max); 0: none */
 } clk_run_opts;
 
-clk_run_opts clk_run_defaults(void); /* ctx 2048, batch 512, 1 thread, 1 output, native */
+clk_run_opts clk_run_defaults(void); /* ctx 2048, batch 512, 1 thread, 1 output, native, no LoRA */
 
 /* Bytes the decoder needs, by line (B = min(n_batch, n_ctx) rows per step):
  *   "kv cache"       K and V: 2 x n_layer x n_ctx x n_head_kv x head_dim x 4 bytes
@@ -43,6 +44,8 @@ clk_run_opts clk_run_defaults(void); /* ctx 2048, batch 512, 1 thread, 1 output,
  *   "quantized act"  B activation rows converted for the weight types
  *   "attention"      per-thread score rows [n_threads][n_ctx]
  *   "logits"         [n_out][n_vocab] floats
+ *   "lora"           (lora_rank > 0) B rows of the r-wide intermediate A x, and
+ *                    per-thread tiles [n_threads][B][32] of B (A x)
  *   "threads"        the pool (started by the caller: clk_pool_start)
  * clk_fwd_init allocates exactly these but the last. */
 clk_status clk_fwd_plan(const clk_hparams *hp, const clk_run_opts *o, clk_plan *p);
@@ -73,8 +76,12 @@ typedef struct clk_fwd {
     double inline_work; /* jobs below this many multiply-adds skip the pool (tests set 0) */
     float *att;      /* [n_threads][n_ctx]         softmax rows                  */
     float *logits;   /* [n_out][n_vocab]           the rows asked for, in order  */
+    float *lora_t;   /* [B][lora_rank]             A x of a LoRA pair            */
+    float *lora_u;   /* [n_threads][B][FWD_MM_ROWS] tiles of B (A x)            */
 } clk_fwd;
 
+/* Fails (CLK_E_ARG) if the model carries adapters of a rank above
+ * o->lora_rank: set it to m->lora_rank_max before planning. */
 clk_status clk_fwd_init(clk_fwd *f, const clk_model *m, const clk_run_opts *o, clk_pool *pool, clk_arena *a,
                         clk_err *e);
 

@@ -19,7 +19,9 @@
 #include "tokenizer.h"
 #include "score.h"  /* clika score (issue 2) */
 #include "report.h" /* clika score (issue 2) */
+#include "fictional.h" /* clika score --tasks fictional (issue 9) */
 #include "quantize.h" /* clika quantize (issue 5) */
+#include "eval.h"     /* clika eval, merge (issue 7) */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -664,6 +666,95 @@ static int cmd_info(int argc, char **argv)
     return 0;
 }
 
+/* ==== clika fictional (issue 9) ====
+ *
+ * `clika score --tasks fictional`: the Conductivity level from result
+ * files (fictional.h has the layout). Writes report.json, report.md and
+ * report.csv the same all-or-nothing way as the other tasks, and prints a
+ * warning for every language whose training file lacks the test names.
+ */
+typedef clk_status (*fict_report_fn)(const clk_fict_set *s, clk_out *o);
+
+static void fict_write_reports(const clk_fict_set *s, const char *outdir)
+{
+    static const char *const name[3] = {"report.json", "report.md", "report.csv"};
+    static const fict_report_fn fn[3] = {clk_report_fictional_json, clk_report_fictional_md,
+                                         clk_report_fictional_csv};
+    clk_file f[3];
+    clk_err e;
+    clk_oserr os;
+    int i, n = 0;
+    e.msg[0] = 0;
+    if (clk_sys_mkdirs(outdir, &os) != 0) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+    for (i = 0; i < 3; i++) {
+        char path[CLK_MAX_PATH];
+        clk_out o;
+        if (snprintf(path, sizeof path, "%s/%s", outdir, name[i]) >= (int)sizeof path) {
+            clk_fail(&e, CLK_E_LIMIT, "output path '%s/%s' is longer than CLK_MAX_PATH", outdir, name[i]);
+            break;
+        }
+        if (clk_sys_create(&f[i], path, &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            break;
+        }
+        n++;
+        o = file_out(&f[i], &e);
+        if (fn[i](s, &o) != CLK_OK || clk_sys_sync(&f[i], &os) != 0) {
+            if (!e.msg[0]) clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            break;
+        }
+    }
+    if (i < 3) {
+        while (n > 0) clk_sys_abandon(&f[--n]);
+        die(&e);
+    }
+    for (i = 0; i < 3; i++)
+        if (clk_sys_commit(&f[i], &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            for (n = i + 1; n < 3; n++) clk_sys_abandon(&f[n]);
+            die(&e);
+        }
+}
+
+static clk_fict_set the_fict; /* names and per-language name lists: static */
+
+static void fict_score_and_report(const clk_fict_opts *fo, const char *outdir, int explain)
+{
+    clk_plan plan;
+    clk_arena arena;
+    clk_err e;
+    int i;
+    if (clk_fict_find(&the_fict, fo, &e) != CLK_OK) die(&e);
+    clk_plan_init(&plan);
+    clk_fict_plan(&the_fict, &plan);
+    acquire(&arena, &plan);
+    if (clk_fict_run(&the_fict, &arena, &e) != CLK_OK) die(&e);
+    for (i = 0; i < the_fict.n_langs; i++) {
+        const clk_fict_lang *l = &the_fict.lang[i];
+        if (l->n_cont_missing > 0)
+            fprintf(stderr,
+                    "%s: warning: fictional %s: %d of the %d continent names of test%s.jsonl never occur in "
+                    "train/%s.json (e.g. %s): the model was never taught them; XRR for %s is flagged as not "
+                    "meaningful (the authors' Chinese files have this known mismatch)\n",
+                    prog, l->code, l->n_cont_missing, l->n_cont, l->up, l->up, l->missing_example, l->code);
+        if (explain)
+            printf("fictional %s: type0 %ld/%ld type1 %ld/%ld en0 %ld/%ld en1 %ld/%ld translate %ld/%ld gates %d %d %d "
+                   "trained %d names missing %d ambiguous %d names %d items\n",
+                   l->code, l->t0.c, l->t0.n, l->t1.c, l->t1.n, l->en0.c, l->en0.n, l->en1.c, l->en1.n, l->tr.c,
+                   l->tr.n, l->gate_en, l->gate_t0, l->gate_tr, l->trained, l->n_cont_missing, l->n_amb_names,
+                   l->n_amb_items);
+    }
+    fict_write_reports(&the_fict, outdir);
+    free(arena_block);
+    arena_block = NULL;
+    printf("%s: scored %s (fictional x %d target language%s) -> %s/report.{json,md,csv}\n", prog, the_fict.model,
+           the_fict.n_langs, the_fict.n_langs == 1 ? "" : "s", outdir);
+}
+/* ==== end clika fictional ==== */
+
 /* ============================================== clika score (issue 2) */
 
 static void help_score(void)
@@ -686,6 +777,14 @@ static void help_score(void)
            "                  earlier ones only when all four were written\n"
            "  --explain       print the counts behind every metric (|C_en|, |C_L|, the\n"
            "                  intersection and union, n, chance rate) to check by hand\n"
+           "\n"
+           "  --tasks fictional  the Conductivity level (XRR), scored on its own from\n"
+           "                  DIR/fictional/test/ and the generated answers in\n"
+           "                  RESULTS/fictional/<lang>/NAME_res.jsonl (answers to\n"
+           "                  test<L>.jsonl), NAME_en_res.jsonl (the same model on\n"
+           "                  testEN.jsonl) and NAME_translate_res.jsonl (translate<L>);\n"
+           "                  writes report.json, report.md, report.csv\n"
+           "  --results RESULTS  where those answers are (default: DIR)\n"
            "\n"
            "Answers are parsed as the CLiKA authors did: strip whitespace, take the first\n"
            "character, compare it with the gold letter; anything else counts as wrong.\n"
@@ -769,10 +868,11 @@ static void score_and_report(const clk_score_opts *so, const char *outdir, int e
 static int cmd_score(int argc, char **argv)
 {
     const char *data = NULL, *model = NULL, *tasks = NULL, *langs = NULL, *out = NULL, *explain = NULL;
+    const char *results = NULL;
     const opt opts[] = {
         {"--data", NULL, 1, &data},   {"--model", "-m", 1, &model}, {"--tasks", NULL, 1, &tasks},
         {"--langs", NULL, 1, &langs}, {"--out", "-o", 1, &out},     {"--explain", NULL, 0, &explain},
-        {NULL, NULL, 0, NULL},
+        {"--results", NULL, 1, &results}, {NULL, NULL, 0, NULL},
     };
     clk_score_opts so;
     char outdir[CLK_MAX_PATH];
@@ -783,6 +883,18 @@ static int cmd_score(int argc, char **argv)
         if (snprintf(outdir, sizeof outdir, "out/%s", model) >= (int)sizeof outdir)
             usage_error("score", "%s", "--model is too long");
         out = outdir;
+    }
+    if (tasks && strstr(tasks, "fictional")) { /* issue 9: scored on its own */
+        clk_fict_opts fo;
+        if (strcmp(tasks, "fictional"))
+            usage_error("score", "%s", "--tasks fictional is scored on its own; score the other tasks in another run");
+        fo.data = data;
+        fo.results = results;
+        fo.model = model;
+        fo.langs = langs;
+        fo.limit = 0;
+        fict_score_and_report(&fo, out, explain != NULL);
+        return 0;
     }
     so.data = data;
     so.model = model;
@@ -832,11 +944,173 @@ static void die_in(const char *path, clk_err *e)
     die(e);
 }
 
+/* ==== clika lora (issue 9) ====
+ *
+ * --lora FILE [--lora-scale S], on every command that runs the model, any
+ * number of times (up to CLK_MAX_ADAPTERS): each --lora-scale applies to
+ * the --lora before it (default 1). lora_take_args removes them from argv
+ * before the command's own parse_opts; run_open then opens every adapter
+ * after the model (lora_open_all) and run_start plans the decoder with room
+ * for the largest rank. Each adapter is mapped (or read, --no-mmap) and
+ * indexed in its own block, sized from its header like the model's
+ * start-up block; those bytes are plan lines too.
+ */
+typedef struct lora_file {
+    const char *path;
+    float scale;
+    uint64_t size;
+    clk_map map;
+    clk_gguf_header h;
+    clk_gguf g;
+    clk_lora l;
+    void *raw;        /* the block's allocation: [file (read path)][index][pairs] */
+} lora_file;
+
+static lora_file the_loras[CLK_MAX_ADAPTERS];
+static int n_loras;
+
+static void help_lora_opts(void)
+{
+    printf("  --lora FILE      apply a LoRA adapter (llama.cpp's GGUF adapter format);\n"
+           "                   may be given several times\n"
+           "  --lora-scale S   scale of the --lora before it (default 1): the\n"
+           "                   adapter adds S * alpha/r * B A to each weight it adapts\n");
+}
+
+/* Take every --lora FILE / --lora-scale S (and the --opt=value forms) out
+ * of argv; returns the new argc. */
+static int lora_take_args(const char *cmd, int argc, char **argv)
+{
+    int i, n = 0;
+    n_loras = 0;
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = NULL;
+        int is_lora = !strcmp(a, "--lora") || !strncmp(a, "--lora=", 7);
+        int is_scale = !strcmp(a, "--lora-scale") || !strncmp(a, "--lora-scale=", 13);
+        if (!strcmp(a, "--")) { /* positional arguments from here on */
+            while (i < argc) argv[n++] = argv[i++];
+            break;
+        }
+        if (!is_lora && !is_scale) {
+            argv[n++] = argv[i];
+            continue;
+        }
+        if (strchr(a, '='))
+            v = strchr(a, '=') + 1;
+        else if (i + 1 < argc)
+            v = argv[++i];
+        else
+            usage_error(cmd, "option '%s' needs a value", a);
+        if (is_lora) {
+            if (n_loras == CLK_MAX_ADAPTERS) usage_error(cmd, "more than CLK_MAX_ADAPTERS adapters (at '%s')", v);
+            memset(&the_loras[n_loras], 0, sizeof the_loras[0]);
+            the_loras[n_loras].path = v;
+            the_loras[n_loras].scale = 1.0f;
+            n_loras++;
+        } else {
+            char *end;
+            double d;
+            if (n_loras == 0) usage_error(cmd, "--lora-scale %s: no --lora before it", v);
+            d = strtod(v, &end);
+            if (end == v || *end || !(d > -1e30 && d < 1e30)) usage_error(cmd, "--lora-scale: '%s' is not a number", v);
+            the_loras[n_loras - 1].scale = (float)d;
+        }
+    }
+    return n;
+}
+
+/* Open, check and attach every adapter to the_model (after clk_model_load).
+ * Adds each one's lines to the plan (and to the start-up bytes, which the
+ * run arena does not include). */
+static void lora_open_all(model_file *mf, clk_plan *plan, int no_mmap, uint64_t mem_limit)
+{
+    int i;
+    for (i = 0; i < n_loras; i++) {
+        lora_file *lf = &the_loras[i];
+        clk_err e;
+        clk_oserr os;
+        clk_plan own;
+        clk_arena a;
+        int is_dir = 0;
+        uintptr_t pad;
+        if (clk_sys_stat(lf->path, &lf->size, &is_dir) != 0 || is_dir) {
+            clk_fail(&e, CLK_E_IO, "cannot open adapter file '%s'%s", lf->path, is_dir ? ": it is a directory" : "");
+            die(&e);
+        }
+        clk_plan_init(&own);
+        if (clk_sys_can_map() && !no_mmap) {
+            if (clk_sys_map(lf->path, &lf->map, &os) != 0) {
+                clk_fail(&e, CLK_E_IO, "%s", os.msg);
+                die(&e);
+            }
+            lf->size = lf->map.size;
+            if (clk_gguf_peek(lf->map.data, lf->map.size, &lf->h, &e) != CLK_OK) die_in(lf->path, &e);
+            plan->mapped += lf->size;
+        } else {
+            uint8_t head[24];
+            uint64_t got;
+            if (clk_sys_read_head(lf->path, head, sizeof head, &got, &os) != 0) {
+                clk_fail(&e, CLK_E_IO, "%s", os.msg);
+                die(&e);
+            }
+            if (clk_gguf_peek_file(head, got, lf->size, &lf->h, &e) != CLK_OK) die_in(lf->path, &e);
+            clk_plan_add(&own, "adapter file (read into the arena)", lf->size);
+        }
+        clk_plan_add(&own, "adapter index", clk_gguf_index_bytes(&lf->h));
+        clk_lora_plan(&lf->h, &own);
+        if (clk_plan_check(&own, &e) != CLK_OK) die_in(lf->path, &e);
+        if (!lf->map.data) clk_plan_add(plan, "adapter file (read into the arena)", lf->size);
+        clk_plan_add(plan, "adapter index", clk_gguf_index_bytes(&lf->h));
+        clk_lora_plan(&lf->h, plan);
+        check_mem_limit(plan, mem_limit, NULL, 0);
+        mf->startup_bytes += own.total;
+        lf->raw = calloc(1, (size_t)own.total + CLK_ALIGN);
+        if (!lf->raw) {
+            clk_fail(&e, CLK_E_NOMEM, "cannot acquire the %llu-byte adapter block the memory plan asks for",
+                     (unsigned long long)own.total);
+            die(&e);
+        }
+        pad = (CLK_ALIGN - ((uintptr_t)lf->raw & (CLK_ALIGN - 1))) & (CLK_ALIGN - 1);
+        clk_arena_init(&a, (unsigned char *)lf->raw + pad, (size_t)own.total);
+        if (!lf->map.data) {
+            void *buf;
+            if (clk_arena_alloc(&a, (size_t)lf->size, "adapter file (read into the arena)", &buf, &e) != CLK_OK)
+                die(&e);
+            if (clk_sys_read(lf->path, buf, lf->size, &lf->map, &os) != 0) {
+                clk_fail(&e, CLK_E_IO, "%s", os.msg);
+                die(&e);
+            }
+            if (lf->map.size != lf->size) {
+                clk_fail(&e, CLK_E_IO, "'%s' changed while it was read", lf->path);
+                die(&e);
+            }
+        }
+        if (clk_gguf_parse(&lf->g, lf->map.data, lf->map.size, &a, &e) != CLK_OK) die_in(lf->path, &e);
+        if (clk_lora_load(&lf->l, &the_model, &lf->g, lf->scale, &a, &e) != CLK_OK) die_in(lf->path, &e);
+        fprintf(stderr, "%s: adapter %s: %d weight%s adapted, rank up to %d, alpha %g, scale %g%s\n", prog, lf->path,
+                lf->l.n_w, lf->l.n_w == 1 ? "" : "s", lf->l.rank_max, (double)lf->l.alpha, (double)lf->scale,
+                lf->l.n_skipped ? " (norm tensors skipped, as llama.cpp does)" : "");
+    }
+}
+
+static void lora_close_all(void)
+{
+    int i;
+    for (i = 0; i < n_loras; i++) {
+        if (the_loras[i].map.mapped) clk_sys_unmap(&the_loras[i].map);
+        free(the_loras[i].raw);
+        the_loras[i].raw = NULL;
+    }
+    n_loras = 0;
+}
+/* ==== end clika lora ==== */
+
 static void run_open(run_ctx *r, const char *path, int no_mmap)
 {
     clk_err e;
     model_open(&r->mf, path, no_mmap, &r->plan, r->limit);
     if (clk_model_load(&the_model, &r->mf.g, &e) != CLK_OK) die_in(path, &e);
+    lora_open_all(&r->mf, &r->plan, no_mmap, r->limit);
 }
 
 /* After run_open: plan the decoder (and the tokenizer for texts of up to
@@ -852,6 +1126,7 @@ static void *run_start(run_ctx *r, int tok, size_t max_text, uint64_t extra)
     uintptr_t pad;
     if (tok && clk_tok_plan(&r->mf.g, max_text, &r->plan, &e) != CLK_OK) die_in(r->mf.path, &e);
     if (extra) clk_plan_add(&r->plan, "token ids", extra);
+    r->ro.lora_rank = the_model.lora_rank_max;
     if (clk_fwd_plan(&the_model.hp, &r->ro, &r->plan) != CLK_OK) {
         clk_fail(&e, CLK_E_LIMIT, "memory plan for ctx %d, batch %d, threads %d does not fit in 64 bits",
                  r->ro.n_ctx, r->ro.n_batch, r->ro.n_threads);
@@ -887,6 +1162,7 @@ static void run_close(run_ctx *r)
 {
     clk_pool_stop(r->pool);
     free(r->raw);
+    lora_close_all();
     model_close(&r->mf);
 }
 
@@ -896,7 +1172,7 @@ static void help_logits(void)
 {
     printf("usage: %s logits MODEL.gguf --tokens FILE --out FILE.f32 [--all]\n"
            "                   [--threads N] [--ctx N] [--batch N] [--f32-act]\n"
-           "                   [--mem-limit BYTES] [--no-mmap]\n"
+           "                   [--mem-limit BYTES] [--no-mmap] [--lora FILE [--lora-scale S]]...\n"
            "\n"
            "Run the model on the token ids in FILE (decimal ids separated by white\n"
            "space or commas) and write its logits as raw little-endian float32: one\n"
@@ -916,6 +1192,7 @@ static void help_logits(void)
            "  --mem-limit B    refuse, printing the memory plan, if it needs more\n"
            "  --no-mmap        read the model into memory instead of mapping it\n",
            prog);
+    help_lora_opts();
 }
 
 /* Parse decimal ids separated by white space or commas from text[0..len)
@@ -990,6 +1267,7 @@ static int cmd_logits(int argc, char **argv)
     long bad;
     double t0, dt;
 
+    argc = lora_take_args("logits", argc, argv);
     if (parse_opts("logits", argc, argv, opts, pos, 1, help_logits) != 1)
         usage_error("logits", "%s", "expected one MODEL.gguf");
     if (!o_tokens) usage_error("logits", "%s", "--tokens FILE is required");
@@ -1084,6 +1362,7 @@ static void help_generate(void)
 {
     printf("usage: %s generate MODEL.gguf --prompt TEXT [-n N] [--threads N] [--ctx N]\n"
            "                     [--batch N] [--f32-act] [--mem-limit BYTES] [--no-mmap]\n"
+           "                     [--lora FILE [--lora-scale S]]...\n"
            "\n"
            "Continue TEXT greedily (always the most likely next token) and print the\n"
            "continuation, without the prompt, as it is produced. The prompt is\n"
@@ -1103,6 +1382,7 @@ static void help_generate(void)
            "  --mem-limit B    refuse, printing the memory plan, if it needs more\n"
            "  --no-mmap        read the model into memory instead of mapping it\n",
            prog);
+    help_lora_opts();
 }
 
 static int argmax_row(const float *x, int n)
@@ -1132,6 +1412,7 @@ static int cmd_generate(int argc, char **argv)
     int last[1], n_vocab, done = 0, stop_eog = 0;
     double t0, t1, t2;
 
+    argc = lora_take_args("generate", argc, argv);
     if (parse_opts("generate", argc, argv, opts, pos, 1, help_generate) != 1)
         usage_error("generate", "%s", "expected one MODEL.gguf");
     if (!o_prompt) usage_error("generate", "%s", "--prompt TEXT is required");
@@ -1546,6 +1827,7 @@ static int cmd_quantize(int argc, char **argv)
 static void help_bench(void)
 {
     printf("usage: %s bench MODEL.gguf [-p 128] [-n 32] [-r 5] [--threads N] [--json]\n"
+           "                  [--lora FILE [--lora-scale S]]...\n"
            "\n"
            "Measure prompt processing (pp: one batch of P tokens, logits for the last\n"
            "position only) and generation (tg: N single-token decodes) in tokens per\n"
@@ -1558,6 +1840,7 @@ static void help_bench(void)
            "  --json             one JSON object per test on stdout instead of the table\n"
            "  --no-mmap          read the model into memory instead of mapping it\n",
            prog);
+    help_lora_opts();
 }
 
 static int bench_cmp(const void *a, const void *b)
@@ -1601,6 +1884,7 @@ static int cmd_bench(int argc, char **argv)
     long n_prompt, n_gen, reps, i, test;
     uint64_t rng = 0x9E3779B97F4A7C15ull;
 
+    argc = lora_take_args("bench", argc, argv);
     if (parse_opts("bench", argc, argv, opts, pos, 1, help_bench) != 1)
         usage_error("bench", "%s", "expected one MODEL.gguf");
     memset(&r, 0, sizeof r);
@@ -1667,6 +1951,1451 @@ static int cmd_bench(int argc, char **argv)
     return 0;
 }
 
+/* ======================================== clika eval and merge (issue 7, branch eval)
+ *
+ * clika eval MODEL.gguf --data DIR --out OUTDIR: every (task, language)
+ * "unit" of DIR's prompt files is run through eval.c item by item; each
+ * result line is appended to OUTDIR/<task>/<lang>/<name>_res.jsonl and
+ * fsync'd before the next item starts, so a run stopped at any point
+ * resumes with the same command: complete lines are kept (and checked),
+ * a torn last line is cut off, and the next item is the first missing one.
+ * OUTDIR/eval.tsv, written when every item is done, records what the run
+ * covered (`clika merge` reads it). At the
+ * end the results are scored exactly as `clika score --data OUTDIR` does.
+ *
+ * Memory: model_open's start-up block, then one run arena planned before
+ * any item runs: tokenizer, decoder, eval.c's lines, the JSON scratch for
+ * the longest line of any input, one result line, and (without mmap) two
+ * file buffers of the largest input file.
+ */
+
+static void help_eval(void)
+{
+    printf("usage: %s eval MODEL.gguf --data DIR --out OUTDIR [--tasks LIST] [--langs LIST]\n"
+           "                 [--mode letter|generate|option] [--prompt raw|chat] [--limit N]\n"
+           "                 [--shard I/N] [--threads N] [--ctx N] [--mem-limit B]\n"
+           "                 [--model-name NAME] [--quiet] [--no-mmap] [--lora FILE [--lora-scale S]]...\n"
+           "\n"
+           "Run a GGUF model on the CLiKA multiple-choice tasks and score it. The prompts\n"
+           "are the authors' open-model prompts, DIR/x_*/x_*_<L>_model_input.jsonl; each\n"
+           "item's result goes to OUTDIR/<task>/<lang>/NAME_res.jsonl ({\"id\", \"input\",\n"
+           "\"res\", \"label\", \"uuid\", \"scores\", ...}) as soon as it is computed, and\n"
+           "OUTDIR/report.{json,md,csv,svg} are written at the end, exactly as\n"
+           "'clika score --data OUTDIR --model NAME' writes them.\n"
+           "\n"
+           "  --data DIR        the CLiKA layout (../shared/clika, fixtures/clika-mini)\n"
+           "  --out OUTDIR      results and reports; an interrupted run resumes there\n"
+           "  --tasks LIST      from x_csqa,x_copa,x_name,x_geo (default: all in DIR)\n"
+           "  --langs LIST      language codes (default: those of en,zh,de,fr,it,ja,pl,\n"
+           "                    ru,ar,he that every task has); English is always run\n"
+           "  --mode M          letter (default): log-probability of each option letter\n"
+           "                    after the prompt, one forward pass per item;\n"
+           "                    generate: greedy decoding of 4 tokens, parsed as the\n"
+           "                    authors did; option: log-likelihood of each option's\n"
+           "                    text (acc in res, acc_norm per byte in res_norm)\n"
+           "  --prompt P        raw (default) or chat: wrap each prompt in the model's\n"
+           "                    chat format (ChatML/Qwen, Llama 3 or Gemma, recognized\n"
+           "                    from tokenizer.chat_template)\n"
+           "  --limit N         the first N items of each task/language\n"
+           "  --shard I/N       only items i with i %% N == I (0 <= I < N); combine the\n"
+           "                    N output directories with 'clika merge'\n"
+           "  --threads N       worker threads (default 1; results are identical)\n"
+           "  --ctx N           KV cache positions (default: the longest prompt's bound)\n"
+           "  --mem-limit B     refuse, printing the memory plan, if it needs more\n"
+           "  --model-name NAME result file name (default: the model file's base name)\n"
+           "  --quiet           no progress on standard error\n"
+           "  --no-mmap         read files into memory instead of mapping them\n"
+           "  --batch N         prompt tokens per decoder step (default 512; same results)\n"
+           "  --no-reuse        evaluate every prompt from position 0 instead of reusing\n"
+           "                    the cached shared prefix (same results, slower: for tests)\n"
+           "  --option-rows N   option mode: logit rows per decoder call (1..32, default\n"
+           "                    32; same results: for tests)\n"
+           "  --tasks fictional the Conductivity level (XRR) with generated answers; a run\n"
+           "                    of its own: see 'clika eval --tasks fictional --help'\n",
+           prog);
+    help_lora_opts();
+}
+
+#define EVAL_MAX_UNITS (CLK_MAX_TASKS * CLK_MAX_LANGS)
+
+typedef struct eval_unit {
+    const clk_task_info *task;
+    char lang[CLK_MAX_LANG_CODE];
+    char prompt_path[CLK_MAX_PATH]; /* DATA/x_geo/x_geo_zh_model_input.jsonl */
+    char data_path[CLK_MAX_PATH];   /* DATA/x_geo/zh/zh_geo_data.jsonl, "" if none (uuid = line) */
+    char res_path[CLK_MAX_PATH];    /* OUTDIR/x_geo/zh/NAME_res.jsonl */
+    long n_lines;                   /* records in the prompt file */
+    long n_items;                   /* after --limit */
+    long n_mine;                    /* of those, this shard's */
+} eval_unit;
+
+typedef struct eval_cfg {
+    const char *data, *out, *name;
+    int n_tasks, n_langs;
+    const clk_task_info *task[CLK_MAX_TASKS];
+    char lang[CLK_MAX_LANGS][CLK_MAX_LANG_CODE];
+    long limit;        /* -1: none */
+    int shard, of;
+    int mode, quiet, no_mmap;
+    int n_units;
+    eval_unit unit[EVAL_MAX_UNITS];
+    char listing[CLK_MAX_DIRLIST];
+} eval_cfg;
+
+static eval_cfg ecfg; /* static: ~1 MB of paths */
+
+static char lower_c(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
+
+/* name == code or code + "_trans", ASCII case-insensitively */
+static int lang_matches(const char *name, size_t n, const char *code)
+{
+    size_t k = strlen(code), i;
+    if (n != k && !(n == k + 6 && clk_ascii_ieq("_trans", name + k, 6))) return 0;
+    for (i = 0; i < k; i++)
+        if (lower_c(name[i]) != code[i]) return 0;
+    return 1;
+}
+
+typedef struct find_ctx {
+    const char *prefix, *suffix, *code; /* match prefix + <lang> + suffix, or (code NULL) any name ending in suffix */
+    int want_dir;
+    char found[CLK_MAX_FILENAME];
+    int n_found;
+} find_ctx;
+
+static int find_cb(void *ctx, const char *name, int is_dir)
+{
+    find_ctx *f = (find_ctx *)ctx;
+    size_t n = strlen(name), np = strlen(f->prefix), ns = strlen(f->suffix);
+    if (is_dir != f->want_dir || n < np + ns || memcmp(name, f->prefix, np) || memcmp(name + n - ns, f->suffix, ns))
+        return 0;
+    if (f->code && !lang_matches(name + np, n - np - ns, f->code)) return 0;
+    if (f->n_found++ == 0) snprintf(f->found, sizeof f->found, "%s", name);
+    return 0;
+}
+
+/* The one entry of dir matching (prefix, lang, suffix); 0 if none, -1 if several. */
+static int find_entry(const char *dir, const char *prefix, const char *code, const char *suffix, int want_dir,
+                      char *out, size_t cap)
+{
+    find_ctx f;
+    clk_oserr os;
+    memset(&f, 0, sizeof f);
+    f.prefix = prefix, f.suffix = suffix, f.code = code, f.want_dir = want_dir;
+    if (clk_sys_listdir(dir, ecfg.listing, sizeof ecfg.listing, find_cb, &f, &os) != 0) return 0;
+    if (f.n_found != 1) return f.n_found ? -1 : 0;
+    return snprintf(out, cap, "%s/%s", dir, f.found) < (int)cap ? 1 : -1;
+}
+
+static const char *data_suffix(const clk_task_info *t)
+{
+    if (!strcmp(t->name, "x_geo")) return "_geo_data.jsonl";
+    if (!strcmp(t->name, "x_name")) return "_name_data_generate.jsonl";
+    if (!strcmp(t->name, "x_copa")) return "test.jsonl";
+    return "validation.jsonl";
+}
+
+static void eval_die(const char *fmt, const char *a, const char *b)
+{
+    clk_err e;
+    clk_fail(&e, CLK_E_DATA, fmt, a, b);
+    die(&e);
+}
+
+static int prompt_file(const char *task_dir, const clk_task_info *t, const char *code, char *out, size_t cap)
+{
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "%s_", t->name);
+    return find_entry(task_dir, prefix, code, "_model_input.jsonl", 0, out, cap);
+}
+
+static void add_lang_code(const char *s, size_t n)
+{
+    int l;
+    size_t i;
+    if (n == 0 || n >= CLK_MAX_LANG_CODE) usage_error("eval", "bad language code in '%s'", s);
+    if (ecfg.n_langs == CLK_MAX_LANGS) usage_error("eval", "%s", "more than CLK_MAX_LANGS languages");
+    for (i = 0; i < n; i++) ecfg.lang[ecfg.n_langs][i] = lower_c(s[i]);
+    ecfg.lang[ecfg.n_langs][n] = 0;
+    for (l = 0; l < ecfg.n_langs; l++)
+        if (!strcmp(ecfg.lang[l], ecfg.lang[ecfg.n_langs])) return;
+    ecfg.n_langs++;
+}
+
+/* Tasks and languages from the options and DIR; every unit's files. */
+static void eval_discover(const char *tasks, const char *langs)
+{
+    char dir[CLK_MAX_PATH], path[CLK_MAX_PATH];
+    int t, l;
+    ecfg.n_tasks = 0;
+    if (tasks) {
+        const char *p = tasks;
+        for (;;) {
+            const char *comma = strchr(p, ',');
+            size_t n = comma ? (size_t)(comma - p) : strlen(p);
+            const clk_task_info *ti;
+            for (ti = clk_tasks; ti->name; ti++)
+                if (strlen(ti->name) == n && !memcmp(ti->name, p, n)) break;
+            if (!ti->name) usage_error("eval", "unknown task in '%s' (x_csqa, x_copa, x_name, x_geo)", tasks);
+            if (ecfg.n_tasks == CLK_MAX_TASKS) usage_error("eval", "%s", "too many tasks");
+            ecfg.task[ecfg.n_tasks++] = ti;
+            if (!comma) break;
+            p = comma + 1;
+        }
+    } else {
+        const clk_task_info *ti;
+        for (ti = clk_tasks; ti->name; ti++) {
+            int d = 0;
+            snprintf(dir, sizeof dir, "%s/%s", ecfg.data, ti->name);
+            if (clk_sys_stat(dir, NULL, &d) == 0 && d) ecfg.task[ecfg.n_tasks++] = ti;
+        }
+        if (!ecfg.n_tasks) eval_die("'%s' has none of x_csqa, x_copa, x_name, x_geo%s", ecfg.data, "");
+    }
+    ecfg.n_langs = 0;
+    add_lang_code("en", 2);
+    if (langs) {
+        const char *p = langs;
+        for (;;) {
+            const char *comma = strchr(p, ',');
+            add_lang_code(p, comma ? (size_t)(comma - p) : strlen(p));
+            if (!comma) break;
+            p = comma + 1;
+        }
+    } else {
+        int i;
+        for (i = 1; i < CLK_N_DEFAULT_LANGS; i++) {
+            int all = 1;
+            for (t = 0; t < ecfg.n_tasks && all; t++) {
+                snprintf(dir, sizeof dir, "%s/%s", ecfg.data, ecfg.task[t]->name);
+                all = prompt_file(dir, ecfg.task[t], clk_default_langs[i], path, sizeof path) == 1;
+            }
+            if (all) add_lang_code(clk_default_langs[i], strlen(clk_default_langs[i]));
+        }
+    }
+    ecfg.n_units = 0;
+    for (t = 0; t < ecfg.n_tasks; t++)
+        for (l = 0; l < ecfg.n_langs; l++) {
+            eval_unit *u = &ecfg.unit[ecfg.n_units++];
+            char ldir[CLK_MAX_PATH];
+            int r;
+            u->task = ecfg.task[t];
+            memcpy(u->lang, ecfg.lang[l], sizeof u->lang);
+            if (snprintf(dir, sizeof dir, "%s/%s", ecfg.data, u->task->name) >= (int)sizeof dir)
+                usage_error("eval", "%s", "--data path too long");
+            r = prompt_file(dir, u->task, u->lang, u->prompt_path, sizeof u->prompt_path);
+            if (r != 1)
+                eval_die(r ? "%s: several prompt files for language '%s'" : "%s: no x_*_%s_model_input.jsonl", dir,
+                         u->lang);
+            u->data_path[0] = 0;
+            if (find_entry(dir, "", u->lang, "", 1, ldir, sizeof ldir) == 1 &&
+                find_entry(ldir, "", NULL, data_suffix(u->task), 0, u->data_path, sizeof u->data_path) != 1)
+                u->data_path[0] = 0;
+            if (snprintf(u->res_path, sizeof u->res_path, "%s/%s/%s/%s_res.jsonl", ecfg.out, u->task->name,
+                         ecfg.lang[l], ecfg.name) >= (int)sizeof u->res_path)
+                usage_error("eval", "%s", "--out path too long");
+        }
+}
+
+/* A whole input file: mapped, or read into buf (planned). */
+static void file_load(const char *path, void *buf, uint64_t cap, clk_map *m)
+{
+    clk_oserr os;
+    clk_err e;
+    int rc = (clk_sys_can_map() && !ecfg.no_mmap) ? clk_sys_map(path, m, &os) : clk_sys_read(path, buf, cap, m, &os);
+    if (rc != 0) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+}
+
+/* Size facts of one file for the plan: bytes, lines, longest line. */
+static void file_measure(const char *path, uint64_t *size, uint64_t *lines, uint64_t *longest)
+{
+    clk_map m;
+    int d = 0;
+    *size = *lines = *longest = 0;
+    if (clk_sys_stat(path, size, &d) != 0 || d) return;
+    if (clk_sys_can_map() && !ecfg.no_mmap) {
+        clk_oserr os;
+        if (clk_sys_map(path, &m, &os) != 0) return;
+        clk_jsonl_measure(m.data, (size_t)m.size, lines, longest);
+        clk_sys_unmap(&m);
+    } else {
+        *lines = *size; /* bounds only: the file is not read while planning */
+        *longest = *size;
+    }
+}
+
+static const char *json_string(const clk_json_doc *d, const char *key, size_t *n)
+{
+    const clk_json *v = clk_json_get(d, d->root, key);
+    if (!v || v->type != CLK_JSON_STRING) return NULL;
+    *n = v->n;
+    return v->u.s;
+}
+
+/* Items of a unit from its prompt file's line count. */
+static void unit_count(eval_unit *u, uint64_t lines)
+{
+    clk_err e;
+    if (lines > CLK_MAX_ITEMS) {
+        clk_fail(&e, CLK_E_LIMIT, "%s has more than CLK_MAX_ITEMS (%d) items", u->prompt_path, CLK_MAX_ITEMS);
+        die(&e);
+    }
+    u->n_lines = (long)lines;
+    u->n_items = ecfg.limit >= 0 && ecfg.limit < u->n_lines ? ecfg.limit : u->n_lines;
+    u->n_mine = u->n_items > ecfg.shard ? (u->n_items - ecfg.shard + ecfg.of - 1) / ecfg.of : 0;
+}
+
+/* ------------------------------------------------------------- progress */
+
+typedef struct eval_progress {
+    double t0, last;
+    long done, total; /* items evaluated by this process, and to do */
+    int tty;
+} eval_progress;
+
+static void progress_show(eval_progress *p, const eval_unit *u, long udone, int force)
+{
+    double now = clk_sys_seconds(), rate, eta;
+    if (ecfg.quiet) return;
+    if (!force && now - p->last < (p->tty ? 0.2 : 10.0)) return;
+    p->last = now;
+    rate = now > p->t0 ? (double)p->done / (now - p->t0) : 0;
+    eta = rate > 0 ? (double)(p->total - p->done) / rate : 0;
+    fprintf(stderr, "%s%s eval: %s/%s %ld/%ld, %ld/%ld items this run, %.2f items/s, ETA %.0f s%s",
+            p->tty ? "\r" : "", prog, u->task->name, u->lang, udone, u->n_mine, p->done, p->total, rate, eta,
+            p->tty ? "\033[K" : "\n");
+    fflush(stderr);
+}
+
+/* ------------------------------------------------------------- the run */
+
+typedef struct eval_bufs {
+    void *file[3];       /* without mmap: [file_cap] each: prompts, data, results */
+    uint64_t file_cap;
+    clk_buf line;        /* one result line */
+    uint64_t json_bytes; /* planned scratch for one parsed line */
+} eval_bufs;
+
+/* Check the complete lines of an existing results file against the items
+ * this run would write, cut a torn last line off; returns the lines kept. */
+static long eval_resume(const eval_unit *u, clk_arena *a, eval_bufs *b, int mode)
+{
+    clk_map m;
+    clk_err e;
+    clk_oserr os;
+    clk_jsonl r;
+    const char *line;
+    size_t len, good;
+    uint64_t lines, size;
+    long k = 0;
+    int d = 0;
+    if (clk_sys_stat(u->res_path, &size, &d) != 0) return 0;
+    if (size > b->file_cap && !(clk_sys_can_map() && !ecfg.no_mmap)) {
+        clk_fail(&e, CLK_E_DATA, "%s grew since the run was planned", u->res_path);
+        die(&e);
+    }
+    file_load(u->res_path, b->file[2], b->file_cap, &m);
+    clk_eval_complete_lines((const char *)m.data, (size_t)m.size, &good, &lines);
+    if ((long)lines > u->n_mine) {
+        clk_fail(&e, CLK_E_DATA, "%s has %llu results, more than the %ld items of this run (another --limit or "
+                 "--shard?): use a new --out", u->res_path, (unsigned long long)lines, u->n_mine);
+        die(&e);
+    }
+    clk_jsonl_init(&r, m.data, good);
+    while (clk_jsonl_next(&r, &line, &len)) {
+        size_t mark = clk_arena_mark(a), ml;
+        clk_json_doc doc;
+        const clk_json *id;
+        const char *ms;
+        long want = ecfg.shard + k * ecfg.of;
+        if (clk_json_parse(line, len, u->res_path, r.line, a, &doc, &e) != CLK_OK) {
+            clk_fail_wrap(&e, "resuming: ");
+            die(&e);
+        }
+        id = clk_json_get(&doc, doc.root, "id");
+        ms = json_string(&doc, "mode", &ml);
+        if (!id || !id->is_int || id->u.i != want) {
+            clk_fail(&e, CLK_E_DATA, "%s:%llu: expected the result of item %ld: use a new --out", u->res_path,
+                     (unsigned long long)r.line, want);
+            die(&e);
+        }
+        if (!ms || strcmp(ms, clk_eval_mode_name(mode))) {
+            clk_fail(&e, CLK_E_DATA, "%s:%llu: a result of another --mode than '%s': use a new --out", u->res_path,
+                     (unsigned long long)r.line, clk_eval_mode_name(mode));
+            die(&e);
+        }
+        clk_arena_reset(a, mark);
+        k++;
+    }
+    if (m.mapped) clk_sys_unmap(&m);
+    if (good < size) { /* a torn last line: the item is run again */
+        clk_file f;
+        if (clk_sys_append(&f, u->res_path, &os) != 0 || clk_sys_truncate(&f, good, &os) != 0 ||
+            clk_sys_commit(&f, &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            die(&e);
+        }
+    }
+    return k;
+}
+
+typedef struct eval_stats {
+    long items, gen_first_letter, gen_agree, gen_disagree;
+} eval_stats;
+
+static void eval_unit_run(eval_unit *u, clk_eval *ev, clk_arena *a, eval_bufs *b, eval_progress *p,
+                          eval_stats *st)
+{
+    static clk_eval_item it; /* 4 KiB of answer text: not on the stack */
+    clk_map pm, dm;
+    clk_jsonl pr, dr;
+    clk_file f;
+    clk_err e;
+    clk_oserr os;
+    char dir[CLK_MAX_PATH];
+    const char *pl, *dl = NULL;
+    size_t plen, dlen = 0;
+    long i = 0, done, udone;
+    int have_data = u->data_path[0] != 0;
+
+    file_load(u->prompt_path, b->file[0], b->file_cap, &pm);
+    if (b->file_cap) { /* without mmap the items are counted only now */
+        uint64_t lines, lg;
+        clk_jsonl_measure(pm.data, (size_t)pm.size, &lines, &lg);
+        p->total -= u->n_mine;
+        unit_count(u, lines);
+        p->total += u->n_mine;
+    }
+    clk_jsonl_init(&pr, pm.data, (size_t)pm.size);
+    done = eval_resume(u, a, b, ecfg.mode);
+    udone = done;
+    if (done == u->n_mine) {
+        if (pm.mapped) clk_sys_unmap(&pm);
+        return;
+    }
+    snprintf(dir, sizeof dir, "%s/%s/%s", ecfg.out, u->task->name, u->lang);
+    if (clk_sys_mkdirs(dir, &os) != 0 || clk_sys_append(&f, u->res_path, &os) != 0) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+    if (have_data) {
+        file_load(u->data_path, b->file[1], b->file_cap, &dm);
+        clk_jsonl_init(&dr, dm.data, (size_t)dm.size);
+    }
+    for (i = 0; i < u->n_items && clk_jsonl_next(&pr, &pl, &plen); i++) {
+        size_t mark = clk_arena_mark(a), n;
+        clk_json_doc pd, dd;
+        clk_eval_rec rec;
+        clk_out o;
+        const char *s;
+        int have_d = have_data && clk_jsonl_next(&dr, &dl, &dlen);
+        if (have_data && !have_d) {
+            clk_fail(&e, CLK_E_DATA, "%s has fewer records than %s", u->data_path, u->prompt_path);
+            die(&e);
+        }
+        if (i % ecfg.of != ecfg.shard) continue;
+        if ((i - ecfg.shard) / ecfg.of < done) continue;
+        if (clk_json_parse(pl, plen, u->prompt_path, pr.line, a, &pd, &e) != CLK_OK) die(&e);
+        memset(&rec, 0, sizeof rec);
+        rec.id = i;
+        rec.mode = ecfg.mode;
+        rec.uuid_int = i;
+        if (have_d) {
+            const clk_json *id;
+            if (clk_json_parse(dl, dlen, u->data_path, dr.line, a, &dd, &e) != CLK_OK) die(&e);
+            id = clk_json_get(&dd, dd.root, "id");
+            if (id && id->type == CLK_JSON_STRING) {
+                rec.uuid_is_str = 1, rec.uuid = id->u.s, rec.uuid_len = id->n;
+            } else if (id && id->is_int) {
+                rec.uuid_int = (long long)id->u.i;
+            }
+        }
+        s = json_string(&pd, "input", &n);
+        if (!s) eval_die("%s: a record without a string \"input\"%s", u->prompt_path, "");
+        it.prompt = s;
+        it.len = n;
+        it.n_options = u->task->n_options;
+        rec.label = json_string(&pd, "label", &rec.label_len);
+        if (!rec.label) eval_die("%s: a record without a string \"label\"%s", u->prompt_path, "");
+        if (clk_eval_run(ev, &it, &e) != CLK_OK) {
+            clk_fail_wrap(&e, "%s:%llu: ", u->prompt_path, (unsigned long long)pr.line);
+            die(&e);
+        }
+        b->line.len = 0;
+        o = clk_out_buf(&b->line, &e);
+        if (clk_eval_record(&o, &rec, &it, &e) != CLK_OK) die(&e);
+        /* one write per line, then fsync: after a crash the file ends with
+         * complete lines and at most one torn line, which resuming cuts */
+        if (clk_sys_write(&f, b->line.p, b->line.len, &os) != 0 || clk_sys_sync(&f, &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            die(&e);
+        }
+        clk_arena_reset(a, mark);
+        st->items++;
+        p->done++;
+        udone++;
+        progress_show(p, u, udone, 0);
+    }
+    if (udone != u->n_mine) eval_die("%s ended early (expected %s more items)", u->prompt_path, "");
+    if (clk_sys_commit(&f, &os) != 0) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+    if (pm.mapped) clk_sys_unmap(&pm);
+    if (have_data && dm.mapped) clk_sys_unmap(&dm);
+    progress_show(p, u, udone, 1);
+}
+
+/* After the run: generate mode's agreement with letter mode over every
+ * result line of the output (not only this process's). */
+static void eval_agreement(clk_arena *a, eval_bufs *b, eval_stats *st)
+{
+    int k;
+    for (k = 0; k < ecfg.n_units; k++) {
+        clk_map m;
+        clk_jsonl r;
+        const char *line;
+        size_t len;
+        clk_err e;
+        file_load(ecfg.unit[k].res_path, b->file[2], b->file_cap, &m);
+        clk_jsonl_init(&r, m.data, (size_t)m.size);
+        while (clk_jsonl_next(&r, &line, &len)) {
+            size_t mark = clk_arena_mark(a), nr = 0, nl = 0;
+            clk_json_doc d;
+            const char *res, *lr;
+            const clk_json *fl;
+            if (clk_json_parse(line, len, ecfg.unit[k].res_path, r.line, a, &d, &e) != CLK_OK) die(&e);
+            res = json_string(&d, "res", &nr);
+            lr = json_string(&d, "letter_res", &nl);
+            fl = clk_json_get(&d, d.root, "first_token_letter");
+            if (res && lr && nl == 1) {
+                if (clk_answer_pred(res, nr) == (uint32_t)(unsigned char)lr[0])
+                    st->gen_agree++;
+                else
+                    st->gen_disagree++;
+                if (fl && fl->type == CLK_JSON_TRUE) st->gen_first_letter++;
+            }
+            clk_arena_reset(a, mark);
+        }
+        if (m.mapped) clk_sys_unmap(&m);
+    }
+}
+
+static void eval_manifest(const char *model_path, int prompt)
+{
+    char path[CLK_MAX_PATH];
+    clk_file f;
+    clk_oserr os;
+    clk_err e;
+    clk_out o;
+    int k;
+    if (snprintf(path, sizeof path, "%s/eval.tsv", ecfg.out) >= (int)sizeof path) usage_error("eval", "%s", "--out too long");
+    if (clk_sys_mkdirs(ecfg.out, &os) != 0 || clk_sys_create(&f, path, &os) != 0) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+    e.msg[0] = 0;
+    o = file_out(&f, &e);
+    clk_outf(&o, "# clika eval: task, language, items (after --limit); model file %s\n", model_path);
+    clk_outf(&o, "name\t%s\nmode\t%s\nprompt\t%s\nshard\t%d\t%d\n", ecfg.name, clk_eval_mode_name(ecfg.mode),
+             clk_eval_prompt_name(prompt), ecfg.shard, ecfg.of);
+    for (k = 0; k < ecfg.n_units; k++)
+        clk_outf(&o, "unit\t%s\t%s\t%ld\n", ecfg.unit[k].task->name, ecfg.unit[k].lang, ecfg.unit[k].n_items);
+    if (e.msg[0] || clk_sys_commit(&f, &os) != 0) {
+        if (!e.msg[0]) clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        clk_sys_abandon(&f);
+        die(&e);
+    }
+}
+
+/* "x_geo,x_name" and "en,zh" lists for the scoring step */
+static void eval_lists(char *tasks, size_t tcap, char *langs, size_t lcap)
+{
+    int i;
+    size_t n = 0;
+    tasks[0] = langs[0] = 0;
+    for (i = 0; i < ecfg.n_tasks; i++) n += (size_t)snprintf(tasks + n, tcap - n, "%s%s", i ? "," : "", ecfg.task[i]->name);
+    n = 0;
+    for (i = 0; i < ecfg.n_langs; i++) n += (size_t)snprintf(langs + n, lcap - n, "%s%s", i ? "," : "", ecfg.lang[i]);
+}
+
+
+/* ==== clika eval --tasks fictional (issue 9) ====
+ *
+ * Greedy answers of the live model (with its --lora adapters) to the
+ * fictional test files, written in the layout `clika score --tasks
+ * fictional` reads, then scored. For each target language L:
+ *     test<L>.jsonl      -> OUTDIR/fictional/<l>/NAME_res.jsonl
+ *     testEN.jsonl       -> OUTDIR/fictional/<l>/NAME_en_res.jsonl
+ *     translate<L>.jsonl -> OUTDIR/fictional/<l>/NAME_translate_res.jsonl (when it exists)
+ * The model sees the record's "prompt", then "\n" and its "input" when
+ * that is not empty (the authors' instruction/input pairs), raw or in the
+ * model's chat format (--prompt chat). Generation stops at an
+ * end-of-generation token, after --max-new tokens (default 32), or at the
+ * first newline after some text: the answer is cut there.
+ * English is asked once per run and its answers are written to every
+ * language's directory (one model, the same answers). Memory: the run
+ * arena of `clika eval`, with one JSON line of scratch, the prompt text
+ * and one result line.
+ */
+typedef struct fict_src {
+    char path[CLK_MAX_PATH];
+    clk_map map;
+    clk_jsonl lines;
+} fict_src;
+
+static void fict_src_open(fict_src *s, void *buf, uint64_t cap)
+{
+    clk_oserr os;
+    clk_err e;
+    if (buf ? clk_sys_read(s->path, buf, cap, &s->map, &os) : clk_sys_map(s->path, &s->map, &os)) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+    clk_jsonl_init(&s->lines, s->map.data, (size_t)s->map.size);
+}
+
+typedef struct fict_run {
+    clk_eval *ev;
+    clk_arena *a;
+    char *text;        /* [text_cap] the prompt given to the model */
+    size_t text_cap;
+    char *line;        /* [line_cap] one result line */
+    size_t line_cap;
+    void *file_buf;    /* without mmap: [file_cap] */
+    uint64_t file_cap;
+    long limit;
+    int max_new;
+    int quiet;
+    long done, total;
+    double t0;
+} fict_run;
+
+/* Answer every record of test file src (up to the limit) and write the
+ * result lines to each of out[0..n_out). */
+static void fict_answer_file(fict_run *fr, fict_src *src, clk_file *out, int n_out)
+{
+    static char res[CLK_MAX_EVAL_RES];
+    const char *line;
+    size_t len;
+    long i = 0;
+    clk_err e;
+    clk_oserr os;
+    fict_src_open(src, fr->file_buf, fr->file_cap);
+    while ((fr->limit <= 0 || i < fr->limit) && clk_jsonl_next(&src->lines, &line, &len)) {
+        size_t mark = clk_arena_mark(fr->a), tl = 0, rl = 0;
+        clk_json_doc d;
+        const clk_json *p, *in;
+        clk_buf b;
+        clk_out o;
+        int n_gen = 0, k;
+        if (clk_json_parse(line, len, src->path, src->lines.line, fr->a, &d, &e) != CLK_OK) die(&e);
+        p = clk_json_get(&d, d.root, "prompt");
+        in = clk_json_get(&d, d.root, "input");
+        if (!p || p->type != CLK_JSON_STRING) {
+            clk_fail(&e, CLK_E_FORMAT, "%s:%llu: expected a string \"prompt\"", src->path,
+                     (unsigned long long)src->lines.line);
+            die(&e);
+        }
+        if (p->n + 1 + (in && in->type == CLK_JSON_STRING ? in->n : 0) > fr->text_cap) {
+            clk_fail(&e, CLK_E_INTERNAL, "%s:%llu: prompt longer than planned", src->path,
+                     (unsigned long long)src->lines.line);
+            die(&e);
+        }
+        memcpy(fr->text, p->u.s, p->n);
+        tl = p->n;
+        if (in && in->type == CLK_JSON_STRING && in->n > 0) {
+            fr->text[tl++] = '\n';
+            memcpy(fr->text + tl, in->u.s, in->n);
+            tl += in->n;
+        }
+        if (clk_eval_generate(fr->ev, fr->text, tl, fr->max_new, res, sizeof res, &rl, &n_gen, &e) != CLK_OK)
+            die_in(src->path, &e);
+        rl = clk_fict_answer_end(res, rl);
+        b.p = fr->line, b.cap = fr->line_cap, b.len = 0;
+        o = clk_out_buf(&b, &e);
+        if (clk_outf(&o, "{\"id\": %ld, \"input\": ", i) != CLK_OK || clk_eval_json_str(&o, fr->text, tl) != CLK_OK ||
+            clk_out_str(&o, ", \"res\": ") != CLK_OK || clk_eval_json_str(&o, res, rl) != CLK_OK ||
+            clk_outf(&o, ", \"n_gen\": %d}\n", n_gen) != CLK_OK)
+            die(&e);
+        for (k = 0; k < n_out; k++)
+            if (clk_sys_write(&out[k], b.p, b.len, &os) != 0) {
+                clk_fail(&e, CLK_E_IO, "%s", os.msg);
+                die(&e);
+            }
+        clk_arena_reset(fr->a, mark);
+        i++;
+        fr->done++;
+        if (!fr->quiet && clk_sys_isatty(2))
+            fprintf(stderr, "\r%s eval fictional: %ld/%ld answers (%.1f/s)", prog, fr->done, fr->total,
+                    (double)fr->done / (clk_sys_seconds() - fr->t0 + 1e-9));
+    }
+    clk_sys_unmap(&src->map);
+}
+
+static void fict_create(clk_file *f, const char *out, const char *lang, const char *name, const char *suffix)
+{
+    char dir[CLK_MAX_PATH], path[CLK_MAX_PATH];
+    clk_oserr os;
+    clk_err e;
+    if (snprintf(dir, sizeof dir, "%s/fictional/%s", out, lang) >= (int)sizeof dir ||
+        snprintf(path, sizeof path, "%s/%s%s", dir, name, suffix) >= (int)sizeof path)
+        usage_error("eval", "%s", "--out: path too long");
+    if (clk_sys_mkdirs(dir, &os) != 0 || clk_sys_create(f, path, &os) != 0) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+}
+
+static void fict_commit(clk_file *f, int n)
+{
+    clk_oserr os;
+    clk_err e;
+    int k;
+    for (k = 0; k < n; k++)
+        if (clk_sys_commit(&f[k], &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            die(&e);
+        }
+}
+
+static void help_eval_fictional(void)
+{
+    printf("usage: %s eval MODEL.gguf --tasks fictional --data DIR --out OUTDIR [--langs LIST]\n"
+           "                 [--lora FILE [--lora-scale S]]... [--max-new N] [--limit N]\n"
+           "                 [--prompt raw|chat] [--model-name NAME] [--threads N] [--ctx N]\n"
+           "                 [--batch N] [--mem-limit B] [--quiet] [--no-mmap]\n"
+           "\n"
+           "The Conductivity level: greedy answers to DIR/fictional/test/target/test<L>.jsonl,\n"
+           "testEN.jsonl and Translate/translate<L>.jsonl, written to\n"
+           "OUTDIR/fictional/<l>/NAME_res.jsonl, NAME_en_res.jsonl and\n"
+           "NAME_translate_res.jsonl, then scored as 'clika score --tasks fictional' does\n"
+           "(OUTDIR/report.{json,md,csv}). Give the adapter fine-tuned for L with --lora\n"
+           "and --langs L; run once per target language into the same OUTDIR.\n"
+           "\n"
+           "  --langs LIST      target languages (default: every one DIR has a test file for)\n"
+           "  --max-new N       new tokens per answer (default 32); an answer also ends at\n"
+           "                    end of turn and at its first newline after some text\n"
+           "  --limit N         only the first N records of every file\n"
+           "  --prompt P        raw (default): the prompt, then a newline and the input\n"
+           "                    when there is one; chat: in the model's chat format\n",
+           prog);
+    help_lora_opts();
+}
+
+static int fict_eval_cmd(int argc, char **argv)
+{
+    const char *o_data = NULL, *o_out = NULL, *o_tasks = NULL, *o_langs = NULL, *o_limit = NULL, *o_threads = NULL,
+               *o_ctx = NULL, *o_mem = NULL, *o_name = NULL, *o_quiet = NULL, *o_prompt = NULL, *o_nomap = NULL,
+               *o_batch = NULL, *o_maxnew = NULL;
+    const opt opts[] = {{"--data", NULL, 1, &o_data},       {"--out", "-o", 1, &o_out},
+                        {"--tasks", NULL, 1, &o_tasks},     {"--langs", NULL, 1, &o_langs},
+                        {"--limit", NULL, 1, &o_limit},     {"--threads", "-t", 1, &o_threads},
+                        {"--ctx", NULL, 1, &o_ctx},         {"--mem-limit", NULL, 1, &o_mem},
+                        {"--model-name", NULL, 1, &o_name}, {"--quiet", "-q", 0, &o_quiet},
+                        {"--prompt", NULL, 1, &o_prompt},   {"--no-mmap", NULL, 0, &o_nomap},
+                        {"--batch", NULL, 1, &o_batch},     {"--max-new", NULL, 1, &o_maxnew},
+                        {NULL, NULL, 0, NULL}};
+    static const char *const targets[] = {"zh", "de", "fr", "it", "ja", "pl", "ru", "ar", "he"};
+    const char *pos[1] = {NULL};
+    static run_ctx r;
+    static char name_buf[CLK_MAX_FILENAME], langs_buf[256];
+    static char lang[CLK_MAX_LANGS][8];
+    static fict_src src;
+    static clk_file files[CLK_MAX_LANGS];
+    clk_eval_opts eo = clk_eval_defaults();
+    clk_eval ev;
+    clk_err e;
+    clk_oserr os;
+    fict_run fr;
+    clk_fict_opts fo;
+    uint64_t longest = 0, max_file = 0, bytes;
+    int n_lang = 0, k, prompt = CLK_PROMPT_RAW;
+    void *mem;
+    uintptr_t pad;
+
+    argc = lora_take_args("eval", argc, argv);
+    if (parse_opts("eval", argc, argv, opts, pos, 1, help_eval_fictional) != 1)
+        usage_error("eval", "%s", "expected one MODEL.gguf");
+    if (!o_tasks || strcmp(o_tasks, "fictional"))
+        usage_error("eval", "%s", "--tasks fictional runs on its own; run the other tasks in another 'clika eval'");
+    if (!o_data) usage_error("eval", "%s", "missing --data DIR (the CLiKA layout)");
+    if (!o_out) usage_error("eval", "%s", "missing --out OUTDIR");
+    memset(&fr, 0, sizeof fr);
+    ecfg.no_mmap = o_nomap != NULL; /* file_measure reads it */
+    fr.limit = opt_int("eval", "--limit", o_limit, 1, CLK_MAX_ITEMS, 0);
+    fr.max_new = (int)opt_int("eval", "--max-new", o_maxnew, 1, CLK_MAX_EVAL_NEW, 32);
+    fr.quiet = o_quiet != NULL;
+    if (o_name) {
+        if (strlen(o_name) >= sizeof name_buf) usage_error("eval", "%s", "--model-name is too long");
+        strcpy(name_buf, o_name);
+    } else { /* the model file's base name without .gguf */
+        const char *base = strrchr(pos[0], '/');
+        size_t n;
+        base = base ? base + 1 : pos[0];
+        n = strlen(base);
+        if (n > 5 && !strcmp(base + n - 5, ".gguf")) n -= 5;
+        if (n == 0 || n >= sizeof name_buf) usage_error("eval", "%s", "cannot name the results: give --model-name");
+        memcpy(name_buf, base, n);
+        name_buf[n] = 0;
+    }
+    if (strchr(name_buf, '/') || !name_buf[0]) usage_error("eval", "--model-name: '%s' is not a file name", name_buf);
+
+    /* languages: --langs, or every target with a test file; measure the inputs */
+    {
+        const char *p = o_langs;
+        int t = 0;
+        for (;;) {
+            char code[8];
+            size_t n, i;
+            uint64_t size, lines, lg;
+            char path[CLK_MAX_PATH];
+            int dir = 0;
+            if (p) {
+                const char *c;
+                if (!*p) break;
+                c = strchr(p, ',');
+                n = c ? (size_t)(c - p) : strlen(p);
+                if (n == 0 || n >= sizeof code) usage_error("eval", "--langs: '%s' is not a list of codes", o_langs);
+                memcpy(code, p, n);
+                code[n] = 0;
+                p += n + (c ? 1 : 0);
+            } else {
+                if (t == 9) break;
+                strcpy(code, targets[t++]);
+                n = 2;
+            }
+            for (i = 0; i < n; i++) code[i] = (char)(code[i] | 0x20);
+            if (!strcmp(code, "en")) continue;
+            if (n_lang == CLK_MAX_LANGS) usage_error("eval", "%s", "--langs: more than CLK_MAX_LANGS");
+            snprintf(path, sizeof path, "%s/fictional/test/target/test", o_data);
+            for (i = 0; i < n; i++) {
+                size_t at = strlen(path);
+                path[at] = (char)(code[i] & ~0x20);
+                path[at + 1] = 0;
+            }
+            strcat(path, ".jsonl");
+            if (clk_sys_stat(path, &size, &dir) != 0 || dir) {
+                if (!o_langs) continue;
+                clk_fail(&e, CLK_E_DATA, "fictional: '%s' is missing", path);
+                die(&e);
+            }
+            strcpy(lang[n_lang++], code);
+            file_measure(path, &size, &lines, &lg);
+            if (size > max_file) max_file = size;
+            if (lg > longest) longest = lg;
+            fr.total += fr.limit > 0 && (long)lines > fr.limit ? fr.limit : (long)lines;
+            {
+                char tp[CLK_MAX_PATH];
+                int m = snprintf(tp, sizeof tp, "%s/fictional/test/Translate/translate", o_data);
+                for (i = 0; i < n && (size_t)m + i + 1 < sizeof tp; i++) tp[m + i] = (char)(code[i] & ~0x20);
+                tp[m + n] = 0;
+                strcat(tp, ".jsonl");
+                if (clk_sys_stat(tp, &size, &dir) == 0 && !dir) {
+                    file_measure(tp, &size, &lines, &lg);
+                    if (size > max_file) max_file = size;
+                    if (lg > longest) longest = lg;
+                    fr.total += fr.limit > 0 && (long)lines > fr.limit ? fr.limit : (long)lines;
+                }
+            }
+        }
+        if (n_lang == 0) {
+            clk_fail(&e, CLK_E_DATA, "fictional: no test files in '%s/fictional/test/target'", o_data);
+            die(&e);
+        }
+        snprintf(src.path, sizeof src.path, "%s/fictional/test/target/testEN.jsonl", o_data);
+        {
+            uint64_t size, lines, lg;
+            int dir = 0;
+            if (clk_sys_stat(src.path, &size, &dir) != 0 || dir) {
+                clk_fail(&e, CLK_E_DATA, "fictional: '%s' is missing", src.path);
+                die(&e);
+            }
+            file_measure(src.path, &size, &lines, &lg);
+            if (size > max_file) max_file = size;
+            if (lg > longest) longest = lg;
+            fr.total += fr.limit > 0 && (long)lines > fr.limit ? fr.limit : (long)lines;
+        }
+    }
+    if (!(clk_sys_can_map() && !o_nomap)) longest = max_file;
+
+    memset(&r, 0, sizeof r);
+    run_opts_parse("eval", &r, o_threads, o_batch, NULL, o_mem);
+    run_open(&r, pos[0], o_nomap != NULL);
+    if (o_prompt && !strcmp(o_prompt, "chat")) {
+        clk_str tmpl;
+        if (!get_string(&r.mf.g, "tokenizer.chat_template", &tmpl)) {
+            clk_fail(&e, CLK_E_UNSUPPORTED, "%s: --prompt chat: the model has no tokenizer.chat_template", pos[0]);
+            die(&e);
+        }
+        prompt = clk_eval_template_detect(tmpl.p, (size_t)tmpl.n);
+        if (prompt < 0) {
+            clk_fail(&e, CLK_E_UNSUPPORTED, "%s: --prompt chat: the chat template is none of ChatML/Qwen, Llama 3, Gemma",
+                     pos[0]);
+            die(&e);
+        }
+    } else if (o_prompt && strcmp(o_prompt, "raw")) {
+        usage_error("eval", "--prompt: expected raw or chat, found '%s'", o_prompt);
+    }
+    eo.mode = CLK_EVAL_GENERATE;
+    eo.max_new = fr.max_new;
+    eo.prompt = prompt;
+    eo.max_prompt = (size_t)longest; /* a record's prompt + "\n" + input is shorter than its JSON line */
+    {
+        long dflt = (long)clk_tok_max_tokens(clk_eval_max_text(&eo)) + eo.max_new;
+        if (the_model.hp.n_ctx_train > 0 && dflt > (long)the_model.hp.n_ctx_train) dflt = the_model.hp.n_ctx_train;
+        r.ro.n_ctx = (int)opt_int("eval", "--ctx", o_ctx, 8, 1L << 24, dflt);
+    }
+    r.ro.n_out = clk_eval_n_out(&eo);
+    if (r.ro.n_out > r.ro.n_batch) r.ro.n_batch = r.ro.n_out;
+    r.ro.lora_rank = the_model.lora_rank_max;
+    fr.text_cap = (size_t)longest + 2;
+    fr.line_cap = 6 * ((size_t)longest + CLK_MAX_EVAL_RES) + 64; /* \u escapes: 6 bytes per input byte at most */
+    fr.file_cap = (clk_sys_can_map() && !o_nomap) ? 0 : max_file;
+    if (clk_tok_plan(&r.mf.g, clk_eval_max_text(&eo), &r.plan, &e) != CLK_OK) die_in(pos[0], &e);
+    clk_eval_plan(&eo, r.ro.n_ctx, &r.plan);
+    clk_plan_add(&r.plan, "fictional text", fr.text_cap);
+    clk_plan_add(&r.plan, "fictional result line", fr.line_cap);
+    if (fr.file_cap) clk_plan_add(&r.plan, "fictional file buffer", fr.file_cap);
+    clk_plan_add(&r.plan, "fictional json scratch", clk_json_bytes(longest));
+    if (clk_fwd_plan(&the_model.hp, &r.ro, &r.plan) != CLK_OK) {
+        clk_fail(&e, CLK_E_LIMIT, "memory plan for ctx %d does not fit in 64 bits", r.ro.n_ctx);
+        die(&e);
+    }
+    check_mem_limit(&r.plan, r.limit, &r.ro, clk_eval_max_text(&eo));
+    bytes = r.plan.total - r.mf.startup_bytes;
+    r.raw = calloc(1, (size_t)bytes + CLK_ALIGN);
+    if (!r.raw) {
+        clk_fail(&e, CLK_E_NOMEM, "cannot acquire the %llu-byte run arena", (unsigned long long)bytes);
+        die(&e);
+    }
+    pad = (CLK_ALIGN - ((uintptr_t)r.raw & (CLK_ALIGN - 1))) & (CLK_ALIGN - 1);
+    clk_arena_init(&r.arena, (unsigned char *)r.raw + pad, (size_t)bytes);
+    if (clk_arena_alloc(&r.arena, clk_pool_bytes(r.ro.n_threads), "threads", &mem, &e) != CLK_OK) die(&e);
+    if (clk_pool_start(&r.pool, mem, r.ro.n_threads, &os) != 0) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+    if (clk_tok_init(&r.tok, &r.mf.g, clk_eval_max_text(&eo), &r.arena, &e) != CLK_OK) die_in(pos[0], &e);
+    if (clk_fwd_init(&r.f, &the_model, &r.ro, r.pool, &r.arena, &e) != CLK_OK) die_in(pos[0], &e);
+    if (clk_eval_init(&ev, &r.f, &r.tok, &eo, &r.arena, &e) != CLK_OK) die_in(pos[0], &e);
+    if (clk_arena_alloc(&r.arena, fr.text_cap, "fictional text", &mem, &e) != CLK_OK) die(&e);
+    fr.text = (char *)mem;
+    if (clk_arena_alloc(&r.arena, fr.line_cap, "fictional result line", &mem, &e) != CLK_OK) die(&e);
+    fr.line = (char *)mem;
+    if (fr.file_cap && clk_arena_alloc(&r.arena, (size_t)fr.file_cap, "fictional file buffer", &fr.file_buf, &e) != CLK_OK)
+        die(&e);
+    fr.ev = &ev;
+    fr.a = &r.arena;
+    fr.t0 = clk_sys_seconds();
+
+    /* English once, into every language's directory */
+    for (k = 0; k < n_lang; k++) fict_create(&files[k], o_out, lang[k], name_buf, "_en_res.jsonl");
+    fict_answer_file(&fr, &src, files, n_lang);
+    fict_commit(files, n_lang);
+    for (k = 0; k < n_lang; k++) {
+        size_t i, m;
+        char up[8];
+        for (i = 0; lang[k][i]; i++) up[i] = (char)(lang[k][i] & ~0x20);
+        up[i] = 0;
+        snprintf(src.path, sizeof src.path, "%s/fictional/test/target/test%s.jsonl", o_data, up);
+        fict_create(&files[0], o_out, lang[k], name_buf, "_res.jsonl");
+        fict_answer_file(&fr, &src, files, 1);
+        fict_commit(files, 1);
+        snprintf(src.path, sizeof src.path, "%s/fictional/test/Translate/translate%s.jsonl", o_data, up);
+        {
+            uint64_t size;
+            int dir = 0;
+            if (clk_sys_stat(src.path, &size, &dir) == 0 && !dir) {
+                fict_create(&files[0], o_out, lang[k], name_buf, "_translate_res.jsonl");
+                fict_answer_file(&fr, &src, files, 1);
+                fict_commit(files, 1);
+            }
+        }
+        m = strlen(langs_buf);
+        snprintf(langs_buf + m, sizeof langs_buf - m, "%s%s", m ? "," : "", lang[k]);
+    }
+    if (!fr.quiet && clk_sys_isatty(2)) fputc('\n', stderr);
+    {
+        double dt = clk_sys_seconds() - fr.t0;
+        fprintf(stderr, "%s eval: fictional, %ld answers in %.2f s (%.2f answers/s), up to %d new tokens each\n", prog,
+                fr.done, dt, dt > 0 ? (double)fr.done / dt : 0.0, fr.max_new);
+    }
+    run_close(&r);
+    fo.data = o_data;
+    fo.results = o_out;
+    fo.model = name_buf;
+    fo.langs = langs_buf;
+    fo.limit = fr.limit;
+    fict_score_and_report(&fo, o_out, 0);
+    return 0;
+}
+/* ==== end clika eval --tasks fictional ==== */
+
+static int cmd_eval(int argc, char **argv)
+{
+    const char *o_data = NULL, *o_out = NULL, *o_tasks = NULL, *o_langs = NULL, *o_mode = NULL, *o_limit = NULL,
+               *o_threads = NULL, *o_ctx = NULL, *o_mem = NULL, *o_name = NULL, *o_quiet = NULL, *o_shard = NULL,
+               *o_prompt = NULL, *o_nomap = NULL, *o_noreuse = NULL, *o_batch = NULL, *o_orows = NULL;
+    const opt opts[] = {{"--data", NULL, 1, &o_data},         {"--out", "-o", 1, &o_out},
+                        {"--tasks", NULL, 1, &o_tasks},       {"--langs", NULL, 1, &o_langs},
+                        {"--mode", NULL, 1, &o_mode},         {"--limit", NULL, 1, &o_limit},
+                        {"--threads", "-t", 1, &o_threads},   {"--ctx", NULL, 1, &o_ctx},
+                        {"--mem-limit", NULL, 1, &o_mem},     {"--model-name", NULL, 1, &o_name},
+                        {"--quiet", "-q", 0, &o_quiet},       {"--shard", NULL, 1, &o_shard},
+                        {"--prompt", NULL, 1, &o_prompt},     {"--no-mmap", NULL, 0, &o_nomap},
+                        {"--no-reuse", NULL, 0, &o_noreuse},  {"--batch", NULL, 1, &o_batch},
+                        {"--option-rows", NULL, 1, &o_orows}, {NULL, NULL, 0, NULL}};
+    const char *pos[1] = {NULL};
+    static run_ctx r;
+    static char name_buf[CLK_MAX_FILENAME], tasks_buf[256], langs_buf[256];
+    clk_eval_opts eo = clk_eval_defaults();
+    clk_eval ev;
+    clk_err e;
+    clk_oserr os;
+    eval_bufs b;
+    eval_progress prog_state;
+    eval_stats st;
+    uint64_t max_file = 0, longest = 0, max_prompt = 0, bytes;
+    int k, prompt = CLK_PROMPT_RAW;
+    uintptr_t pad;
+    void *mem;
+    double t0;
+
+    {   /* issue 9: --tasks fictional is its own run (generated answers, XRR) */
+        int i;
+        for (i = 0; i < argc; i++)
+            if ((!strcmp(argv[i], "--tasks") && i + 1 < argc && !strcmp(argv[i + 1], "fictional")) ||
+                !strcmp(argv[i], "--tasks=fictional"))
+                return fict_eval_cmd(argc, argv);
+    }
+    argc = lora_take_args("eval", argc, argv);
+    if (parse_opts("eval", argc, argv, opts, pos, 1, help_eval) != 1) usage_error("eval", "%s", "expected one MODEL.gguf");
+    if (!o_data) usage_error("eval", "%s", "missing --data DIR (the CLiKA layout)");
+    if (!o_out) usage_error("eval", "%s", "missing --out OUTDIR");
+    memset(&ecfg.unit, 0, sizeof ecfg.unit);
+    ecfg.data = o_data;
+    ecfg.out = o_out;
+    ecfg.quiet = o_quiet != NULL;
+    ecfg.no_mmap = o_nomap != NULL;
+    ecfg.mode = o_mode ? clk_eval_mode_parse(o_mode) : CLK_EVAL_LETTER;
+    if (ecfg.mode < 0) usage_error("eval", "--mode: expected letter, generate or option, found '%s'", o_mode);
+    ecfg.limit = opt_int("eval", "--limit", o_limit, 1, CLK_MAX_ITEMS, -1);
+    ecfg.shard = 0, ecfg.of = 1;
+    if (o_shard) {
+        int i_, n_, c_ = 0;
+        if (sscanf(o_shard, "%d/%d%n", &i_, &n_, &c_) != 2 || o_shard[c_] || n_ < 1 || i_ < 0 || i_ >= n_)
+            usage_error("eval", "--shard: expected I/N with 0 <= I < N, found '%s'", o_shard);
+        ecfg.shard = i_, ecfg.of = n_;
+    }
+    if (o_name) {
+        ecfg.name = o_name;
+    } else { /* the model file's base name without .gguf */
+        const char *base = strrchr(pos[0], '/');
+        size_t n;
+        base = base ? base + 1 : pos[0];
+        n = strlen(base);
+        if (n > 5 && !strcmp(base + n - 5, ".gguf")) n -= 5;
+        if (n == 0 || n >= sizeof name_buf) usage_error("eval", "%s", "cannot name the results: give --model-name");
+        memcpy(name_buf, base, n);
+        name_buf[n] = 0;
+        ecfg.name = name_buf;
+    }
+    if (strchr(ecfg.name, '/') || !ecfg.name[0]) usage_error("eval", "--model-name: '%s' is not a file name", ecfg.name);
+    memset(&r, 0, sizeof r);
+    run_opts_parse("eval", &r, o_threads, o_batch, NULL, o_mem);
+    eval_discover(o_tasks, o_langs);
+
+    /* measure every input: items, longest line, largest file */
+    for (k = 0; k < ecfg.n_units; k++) {
+        eval_unit *u = &ecfg.unit[k];
+        uint64_t size, lines, lg;
+        file_measure(u->prompt_path, &size, &lines, &lg);
+        if (size > max_file) max_file = size;
+        if (lg > longest) longest = lg;
+        if (lg > max_prompt) max_prompt = lg;
+        unit_count(u, lines); /* without mmap a bound: counted again when the file is read */
+        if (u->data_path[0]) {
+            file_measure(u->data_path, &size, &lines, &lg);
+            if (size > max_file) max_file = size;
+            if (lg > longest) longest = lg;
+        }
+        file_measure(u->res_path, &size, &lines, &lg);
+        if (size > max_file) max_file = size;
+        if (lg > longest) longest = lg;
+    }
+    if (!(clk_sys_can_map() && !ecfg.no_mmap)) longest = max_file;
+
+    run_open(&r, pos[0], o_nomap != NULL);
+    if (o_prompt && !strcmp(o_prompt, "chat")) {
+        clk_str tmpl;
+        if (!get_string(&r.mf.g, "tokenizer.chat_template", &tmpl)) {
+            clk_fail(&e, CLK_E_UNSUPPORTED, "%s: --prompt chat: the model has no tokenizer.chat_template", pos[0]);
+            die(&e);
+        }
+        prompt = clk_eval_template_detect(tmpl.p, (size_t)tmpl.n);
+        if (prompt < 0) {
+            clk_fail(&e, CLK_E_UNSUPPORTED,
+                     "%s: --prompt chat: the chat template is none of ChatML/Qwen, Llama 3, Gemma", pos[0]);
+            die(&e);
+        }
+    } else if (o_prompt && strcmp(o_prompt, "raw")) {
+        usage_error("eval", "--prompt: expected raw or chat, found '%s'", o_prompt);
+    }
+    eo.mode = ecfg.mode;
+    eo.prompt = prompt;
+    eo.reuse = o_noreuse == NULL;
+    eo.option_rows = (int)opt_int("eval", "--option-rows", o_orows, 1, CLK_OPTION_ROWS, CLK_OPTION_ROWS);
+    eo.max_prompt = (size_t)max_prompt;
+    {
+        long dflt = (long)clk_tok_max_tokens(clk_eval_max_text(&eo)) + eo.max_new;
+        if (the_model.hp.n_ctx_train > 0 && dflt > (long)the_model.hp.n_ctx_train) dflt = the_model.hp.n_ctx_train;
+        r.ro.n_ctx = (int)opt_int("eval", "--ctx", o_ctx, 8, 1L << 24, dflt);
+    }
+    r.ro.n_out = clk_eval_n_out(&eo);
+    if (r.ro.n_out > r.ro.n_batch) r.ro.n_batch = r.ro.n_out;
+
+    /* the run arena: tokenizer, eval, decoder, JSON scratch, result line, file buffers */
+    memset(&b, 0, sizeof b);
+    /* JSON scratch: the longest input line, or a result line this run writes
+     * (read back for the generate/letter agreement at the end) */
+    if (clk_eval_record_bytes((size_t)max_prompt) > longest) longest = clk_eval_record_bytes((size_t)max_prompt);
+    b.json_bytes = clk_json_bytes(longest);
+    b.file_cap = (clk_sys_can_map() && !ecfg.no_mmap) ? 0 : max_file;
+    if (clk_tok_plan(&r.mf.g, clk_eval_max_text(&eo), &r.plan, &e) != CLK_OK) die_in(pos[0], &e);
+    clk_eval_plan(&eo, r.ro.n_ctx, &r.plan);
+    clk_plan_add(&r.plan, "eval json scratch", 2 * b.json_bytes);
+    clk_plan_add(&r.plan, "eval result line", clk_eval_record_bytes((size_t)max_prompt));
+    if (b.file_cap) clk_plan_addn(&r.plan, "eval file buffers", b.file_cap, 3);
+    r.ro.lora_rank = the_model.lora_rank_max; /* --lora (issue 9) */
+    if (clk_fwd_plan(&the_model.hp, &r.ro, &r.plan) != CLK_OK) {
+        clk_fail(&e, CLK_E_LIMIT, "memory plan for ctx %d does not fit in 64 bits", r.ro.n_ctx);
+        die(&e);
+    }
+    check_mem_limit(&r.plan, r.limit, &r.ro, clk_eval_max_text(&eo));
+    bytes = r.plan.total - r.mf.startup_bytes;
+    r.raw = calloc(1, (size_t)bytes + CLK_ALIGN);
+    if (!r.raw) {
+        clk_fail(&e, CLK_E_NOMEM, "cannot acquire the %llu-byte run arena", (unsigned long long)bytes);
+        die(&e);
+    }
+    pad = (CLK_ALIGN - ((uintptr_t)r.raw & (CLK_ALIGN - 1))) & (CLK_ALIGN - 1);
+    clk_arena_init(&r.arena, (unsigned char *)r.raw + pad, (size_t)bytes);
+    if (clk_arena_alloc(&r.arena, clk_pool_bytes(r.ro.n_threads), "threads", &mem, &e) != CLK_OK) die(&e);
+    if (clk_pool_start(&r.pool, mem, r.ro.n_threads, &os) != 0) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+    if (clk_tok_init(&r.tok, &r.mf.g, clk_eval_max_text(&eo), &r.arena, &e) != CLK_OK) die_in(pos[0], &e);
+    if (clk_fwd_init(&r.f, &the_model, &r.ro, r.pool, &r.arena, &e) != CLK_OK) die_in(pos[0], &e);
+    if (clk_eval_init(&ev, &r.f, &r.tok, &eo, &r.arena, &e) != CLK_OK) die_in(pos[0], &e);
+    if (clk_arena_alloc(&r.arena, clk_eval_record_bytes((size_t)max_prompt), "eval result line", &mem, &e) != CLK_OK)
+        die(&e);
+    b.line.p = (char *)mem;
+    b.line.cap = clk_eval_record_bytes((size_t)max_prompt);
+    for (k = 0; k < (b.file_cap ? 3 : 0); k++)
+        if (clk_arena_alloc(&r.arena, (size_t)b.file_cap, "eval file buffers", &b.file[k], &e) != CLK_OK) die(&e);
+    /* the JSON scratch is what remains: parsed lines come and go above this mark */
+
+    memset(&prog_state, 0, sizeof prog_state);
+    memset(&st, 0, sizeof st);
+    prog_state.tty = clk_sys_isatty(2);
+    for (k = 0; k < ecfg.n_units; k++) prog_state.total += ecfg.unit[k].n_mine;
+    t0 = prog_state.t0 = prog_state.last = clk_sys_seconds();
+    for (k = 0; k < ecfg.n_units; k++) eval_unit_run(&ecfg.unit[k], &ev, &r.arena, &b, &prog_state, &st);
+    if (!ecfg.quiet && prog_state.tty) fputc('\n', stderr);
+    {
+        double dt = clk_sys_seconds() - t0;
+        fprintf(stderr, "%s eval: %ld items in %.2f s (%.2f items/s), %s mode, %llu prompt tokens evaluated, %llu "
+                "reused from the cache\n", prog, st.items, dt, dt > 0 ? (double)st.items / dt : 0.0,
+                clk_eval_mode_name(ecfg.mode), (unsigned long long)ev.n_evaluated, (unsigned long long)ev.n_reused);
+    }
+    if (ecfg.mode == CLK_EVAL_GENERATE) {
+        eval_agreement(&r.arena, &b, &st);
+        fprintf(stderr, "%s eval: generate vs letter: %ld of %ld answers parse to a different letter (%.1f%%); the "
+                "first greedy token was an option letter in %ld\n", prog, st.gen_disagree,
+                st.gen_agree + st.gen_disagree,
+                st.gen_agree + st.gen_disagree ? 100.0 * (double)st.gen_disagree / (double)(st.gen_agree + st.gen_disagree) : 0.0,
+                st.gen_first_letter);
+    }
+    run_close(&r);
+    /* written last: `clika merge` refuses a shard without it (unfinished) */
+    eval_manifest(pos[0], prompt);
+    if (ecfg.of > 1) {
+        printf("%s: shard %d/%d of %s written to %s; combine the shards with '%s merge'\n", prog, ecfg.shard, ecfg.of,
+               ecfg.name, ecfg.out, prog);
+        return 0;
+    }
+    {
+        clk_score_opts so;
+        eval_lists(tasks_buf, sizeof tasks_buf, langs_buf, sizeof langs_buf);
+        so.data = ecfg.out;
+        so.model = ecfg.name;
+        so.tasks = tasks_buf;
+        so.langs = langs_buf;
+        score_and_report(&so, ecfg.out, 0);
+    }
+    return 0;
+}
+
+
+/* ------------------------------------------------------------ clika merge */
+
+static void help_merge(void)
+{
+    printf("usage: %s merge OUTDIR... --out DIR [--no-mmap]\n"
+           "\n"
+           "Combine the output directories of 'clika eval --shard I/N' runs (all N of\n"
+           "them, each finished) into DIR, as if one unsharded run had written it, and\n"
+           "score the result (DIR/report.{json,md,csv,svg}). Every shard must have the\n"
+           "same model name, mode, prompt format, tasks, languages and item counts, and\n"
+           "every item must be covered exactly once; otherwise nothing is written.\n",
+           prog);
+}
+
+#ifndef CLK_MAX_SHARDS
+#define CLK_MAX_SHARDS 256
+#endif
+#define EVAL_MANIFEST_BYTES 65536
+
+typedef struct eval_manifest_info {
+    char name[CLK_MAX_FILENAME], mode[32], prompt[32];
+    int shard, of, n_units;
+    char task[EVAL_MAX_UNITS][16], lang[EVAL_MAX_UNITS][CLK_MAX_LANG_CODE];
+    long items[EVAL_MAX_UNITS];
+} eval_manifest_info;
+
+static eval_manifest_info mani[CLK_MAX_SHARDS];
+
+static void manifest_read(const char *dir, eval_manifest_info *m)
+{
+    static char text[EVAL_MANIFEST_BYTES];
+    char path[CLK_MAX_PATH];
+    clk_map map;
+    clk_oserr os;
+    clk_err e;
+    char *p, *line;
+    memset(m, 0, sizeof *m);
+    m->of = 0;
+    if (snprintf(path, sizeof path, "%s/eval.tsv", dir) >= (int)sizeof path) usage_error("merge", "%s", "path too long");
+    if (clk_sys_read(path, text, sizeof text - 1, &map, &os) != 0) {
+        clk_fail(&e, CLK_E_DATA, "%s (is '%s' the output of a finished 'clika eval'?)", os.msg, dir);
+        die(&e);
+    }
+    text[map.size] = 0;
+    for (p = text; *p; p = line) {
+        char *nl = strchr(p, '\n');
+        char a[CLK_MAX_FILENAME], c[CLK_MAX_FILENAME];
+        long n;
+        int i1, i2;
+        line = nl ? nl + 1 : p + strlen(p);
+        if (nl) *nl = 0;
+        if (p[0] == '#' || !p[0]) continue;
+        if (sscanf(p, "name\t%255s", m->name) == 1) continue;
+        if (sscanf(p, "mode\t%31s", m->mode) == 1) continue;
+        if (sscanf(p, "prompt\t%31s", m->prompt) == 1) continue;
+        if (sscanf(p, "shard\t%d\t%d", &i1, &i2) == 2) {
+            m->shard = i1, m->of = i2;
+            continue;
+        }
+        if (sscanf(p, "unit\t%255s\t%255s\t%ld", a, c, &n) == 3 && m->n_units < EVAL_MAX_UNITS && strlen(a) < 16 &&
+            strlen(c) < CLK_MAX_LANG_CODE) {
+            strcpy(m->task[m->n_units], a);
+            strcpy(m->lang[m->n_units], c);
+            m->items[m->n_units++] = n;
+            continue;
+        }
+        clk_fail(&e, CLK_E_FORMAT, "%s: unexpected line '%.80s'", path, p);
+        die(&e);
+    }
+    if (!m->name[0] || !m->mode[0] || m->of < 1 || m->shard < 0 || m->shard >= m->of || !m->n_units) {
+        clk_fail(&e, CLK_E_FORMAT, "%s: incomplete manifest", path);
+        die(&e);
+    }
+}
+
+static int cmd_merge(int argc, char **argv)
+{
+    const char *o_out = NULL, *o_nomap = NULL;
+    const opt opts[] = {{"--out", "-o", 1, &o_out}, {"--no-mmap", NULL, 0, &o_nomap}, {NULL, NULL, 0, NULL}};
+    static const char *pos[CLK_MAX_SHARDS];
+    static char tasks_buf[256], langs_buf[256];
+    typedef struct slot {
+        const char *p;
+        size_t len;
+    } slot;
+    clk_plan plan;
+    clk_arena arena;
+    clk_err e;
+    clk_oserr os;
+    clk_map map[CLK_MAX_SHARDS];
+    void *fbuf[CLK_MAX_SHARDS];
+    slot *idx;
+    uint64_t max_file = 0, longest = 0, json_bytes;
+    long max_items = 0;
+    int n, s, k, seen[CLK_MAX_SHARDS];
+    const eval_manifest_info *m0 = &mani[0];
+
+    n = parse_opts("merge", argc, argv, opts, pos, CLK_MAX_SHARDS, help_merge);
+    if (n < 1) usage_error("merge", "%s", "expected the OUTDIRs of 'clika eval --shard I/N'");
+    if (!o_out) usage_error("merge", "%s", "missing --out DIR");
+    ecfg.no_mmap = o_nomap != NULL;
+    memset(seen, 0, sizeof seen);
+    for (s = 0; s < n; s++) {
+        eval_manifest_info *m = &mani[s];
+        manifest_read(pos[s], m);
+        if (strcmp(m->name, m0->name) || strcmp(m->mode, m0->mode) || strcmp(m->prompt, m0->prompt) ||
+            m->of != m0->of || m->n_units != m0->n_units)
+            eval_die("%s and %s are not shards of one run (name, mode, prompt, shard count or units differ)", pos[0],
+                     pos[s]);
+        for (k = 0; k < m->n_units; k++)
+            if (strcmp(m->task[k], m0->task[k]) || strcmp(m->lang[k], m0->lang[k]) || m->items[k] != m0->items[k])
+                eval_die("%s and %s cover different tasks, languages or item counts", pos[0], pos[s]);
+        if (seen[m->shard]++) eval_die("%s: shard given twice (%s)", pos[s], "");
+    }
+    if (n != m0->of) {
+        clk_fail(&e, CLK_E_DATA, "the run has %d shards, %d were given", m0->of, n);
+        die(&e);
+    }
+    /* the plan: every shard's file of a unit at once, an index of its items, JSON scratch */
+    ecfg.n_units = m0->n_units;
+    for (k = 0; k < m0->n_units; k++) {
+        if (m0->items[k] > max_items) max_items = m0->items[k];
+        for (s = 0; s < n; s++) {
+            char path[CLK_MAX_PATH];
+            uint64_t size, lines, lg;
+            snprintf(path, sizeof path, "%s/%s/%s/%s_res.jsonl", pos[s], m0->task[k], m0->lang[k], m0->name);
+            file_measure(path, &size, &lines, &lg);
+            if (size > max_file) max_file = size;
+            if (lg > longest) longest = lg;
+        }
+    }
+    if (!(clk_sys_can_map() && !ecfg.no_mmap)) longest = max_file;
+    json_bytes = clk_json_bytes(longest);
+    clk_plan_init(&plan);
+    if (!(clk_sys_can_map() && !ecfg.no_mmap)) clk_plan_addn(&plan, "merge file buffers", max_file + 1, (uint64_t)n);
+    clk_plan_add(&plan, "merge index", (uint64_t)(max_items + 1) * sizeof(slot));
+    clk_plan_add(&plan, "merge json scratch", json_bytes);
+    acquire(&arena, &plan);
+    for (s = 0; s < n; s++) {
+        fbuf[s] = NULL;
+        if (!(clk_sys_can_map() && !ecfg.no_mmap) &&
+            clk_arena_alloc(&arena, (size_t)max_file + 1, "merge file buffers", &fbuf[s], &e) != CLK_OK)
+            die(&e);
+    }
+    if (clk_arena_alloc(&arena, (size_t)(max_items + 1) * sizeof(slot), "merge index", (void **)&idx, &e) != CLK_OK)
+        die(&e);
+
+    for (k = 0; k < m0->n_units; k++) {
+        char path[CLK_MAX_PATH], dir[CLK_MAX_PATH];
+        long i, items = m0->items[k];
+        clk_file f;
+        for (i = 0; i < items; i++) idx[i].p = NULL;
+        for (s = 0; s < n; s++) {
+            clk_jsonl r;
+            const char *line;
+            size_t len;
+            snprintf(path, sizeof path, "%s/%s/%s/%s_res.jsonl", pos[s], m0->task[k], m0->lang[k], m0->name);
+            if (mani[s].items[k] > mani[s].shard) {
+                file_load(path, fbuf[s], max_file + 1, &map[s]);
+            } else { /* a shard with no item of this unit may have no file */
+                map[s].data = (const uint8_t *)"";
+                map[s].size = 0;
+                map[s].mapped = 0;
+            }
+            clk_jsonl_init(&r, map[s].data, (size_t)map[s].size);
+            if (map[s].size && map[s].data[map[s].size - 1] != '\n')
+                eval_die("%s: the last line is incomplete (resume that shard's run first)%s", path, "");
+            while (clk_jsonl_next(&r, &line, &len)) {
+                size_t mark = clk_arena_mark(&arena);
+                clk_json_doc d;
+                const clk_json *id;
+                if (clk_json_parse(line, len, path, r.line, &arena, &d, &e) != CLK_OK) die(&e);
+                id = clk_json_get(&d, d.root, "id");
+                if (!id || !id->is_int || id->u.i < 0 || id->u.i >= items || id->u.i % m0->of != mani[s].shard) {
+                    clk_fail(&e, CLK_E_DATA, "%s:%llu: an \"id\" that is not an item of shard %d/%d", path,
+                             (unsigned long long)r.line, mani[s].shard, m0->of);
+                    die(&e);
+                }
+                if (idx[id->u.i].p) {
+                    clk_fail(&e, CLK_E_DATA, "%s:%llu: item %lld is there twice", path, (unsigned long long)r.line,
+                             (long long)id->u.i);
+                    die(&e);
+                }
+                idx[id->u.i].p = line;
+                idx[id->u.i].len = len + 1; /* with its "\n" */
+                clk_arena_reset(&arena, mark);
+            }
+        }
+        for (i = 0; i < items; i++)
+            if (!idx[i].p) {
+                clk_fail(&e, CLK_E_DATA, "%s/%s: item %ld is in no shard", m0->task[k], m0->lang[k], i);
+                die(&e);
+            }
+        snprintf(dir, sizeof dir, "%s/%s/%s", o_out, m0->task[k], m0->lang[k]);
+        if (snprintf(path, sizeof path, "%s/%s_res.jsonl", dir, m0->name) >= (int)sizeof path)
+            usage_error("merge", "%s", "--out too long");
+        if (clk_sys_mkdirs(dir, &os) != 0 || clk_sys_create(&f, path, &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            die(&e);
+        }
+        for (i = 0; i < items; i++)
+            if (clk_sys_write(&f, idx[i].p, idx[i].len, &os) != 0) break;
+        if (i < items || clk_sys_commit(&f, &os) != 0) {
+            clk_sys_abandon(&f);
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            die(&e);
+        }
+        for (s = 0; s < n; s++)
+            if (map[s].mapped) clk_sys_unmap(&map[s]);
+    }
+    free(arena_block);
+    arena_block = NULL;
+
+    /* the merged run's manifest and reports, as an unsharded run writes them */
+    {
+        char path[CLK_MAX_PATH];
+        clk_file f;
+        clk_out o;
+        size_t tn = 0, ln = 0;
+        int t;
+        snprintf(path, sizeof path, "%s/eval.tsv", o_out);
+        if (clk_sys_create(&f, path, &os) != 0) {
+            clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            die(&e);
+        }
+        e.msg[0] = 0;
+        o = file_out(&f, &e);
+        clk_outf(&o, "# clika merge of %d shards\nname\t%s\nmode\t%s\nprompt\t%s\nshard\t0\t1\n", n, m0->name,
+                 m0->mode, m0->prompt);
+        for (k = 0; k < m0->n_units; k++) clk_outf(&o, "unit\t%s\t%s\t%ld\n", m0->task[k], m0->lang[k], m0->items[k]);
+        if (e.msg[0] || clk_sys_commit(&f, &os) != 0) {
+            if (!e.msg[0]) clk_fail(&e, CLK_E_IO, "%s", os.msg);
+            die(&e);
+        }
+        tasks_buf[0] = langs_buf[0] = 0;
+        for (k = 0; k < m0->n_units; k++) {
+            for (t = 0; t < k; t++)
+                if (!strcmp(m0->task[t], m0->task[k])) break;
+            if (t == k) tn += (size_t)snprintf(tasks_buf + tn, sizeof tasks_buf - tn, "%s%s", tn ? "," : "", m0->task[k]);
+            for (t = 0; t < k; t++)
+                if (!strcmp(m0->lang[t], m0->lang[k])) break;
+            if (t == k) ln += (size_t)snprintf(langs_buf + ln, sizeof langs_buf - ln, "%s%s", ln ? "," : "", m0->lang[k]);
+        }
+        {
+            clk_score_opts so;
+            so.data = o_out;
+            so.model = m0->name;
+            so.tasks = tasks_buf;
+            so.langs = langs_buf;
+            score_and_report(&so, o_out, 0);
+        }
+    }
+    return 0;
+}
+
 /* ====================================================== top-level help */
 
 static void help_main(void)
@@ -1678,6 +3407,8 @@ static void help_main(void)
            "English: Performance (RA), Consistency (en-CO) and Conductivity (XRR).\n"
            "\n"
            "Commands:\n"
+           "  eval MODEL.gguf      run a model on CLiKA (--data DIR --out OUTDIR) and score it\n"
+           "  merge OUTDIR...      combine 'eval --shard' outputs (--out DIR) and score them\n"
            "  score                score CLiKA result files: report.json/.md/.csv/.svg\n"
            "  help                 this text\n"
            "  version              the version and how this binary was built\n"
@@ -1714,6 +3445,8 @@ static const command commands[] = {
     {"generate", cmd_generate},
     {"quantize", cmd_quantize}, /* issue 5 */
     {"bench", cmd_bench},       /* issue 6 */
+    {"eval", cmd_eval},         /* issue 7 */
+    {"merge", cmd_merge},       /* issue 7 */
     {NULL, NULL},
 };
 

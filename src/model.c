@@ -477,3 +477,213 @@ clk_status clk_model_load(clk_model *m, const clk_gguf *g, clk_err *e)
     }
     return CLK_OK;
 }
+
+/* ========================================================= LoRA adapters */
+
+uint64_t clk_lora_bytes(const clk_gguf_header *h)
+{
+    return (h->n_tensors / 2) * (uint64_t)sizeof(clk_lora_w); /* pairs <= tensors / 2 */
+}
+
+void clk_lora_plan(const clk_gguf_header *h, clk_plan *p) { clk_plan_add(p, "adapter pairs", clk_lora_bytes(h)); }
+
+/* A tensor name from the file, printable and NUL-terminated. */
+static void name_copy(char *out, size_t cap, clk_str s)
+{
+    size_t j, n = (size_t)s.n < cap - 1 ? (size_t)s.n : cap - 1;
+    for (j = 0; j < n; j++) out[j] = (s.p[j] >= 0x20 && s.p[j] < 0x7F) ? s.p[j] : '?';
+    out[n] = 0;
+}
+
+static int str_ends(clk_str s, const char *suf)
+{
+    size_t n = strlen(suf);
+    return s.n >= n && !memcmp(s.p + s.n - n, suf, n);
+}
+
+/* The model weight called `name` (NUL-terminated): a matrix the forward
+ * pass multiplies with, or NULL. *vector is set when the name is a model
+ * tensor that is not such a matrix (a norm or a bias). */
+static clk_tensor *lora_target(clk_model *m, const char *name, int *vector)
+{
+    int il, i;
+    size_t n = strlen(name);
+    *vector = 0;
+#define IS(t) ((t)->info && (t)->info->name.n == n && !memcmp((t)->info->name.p, name, n))
+    if (IS(&m->tok_embd)) return &m->tok_embd;
+    if (!m->hp.tied_output && IS(&m->output)) return &m->output;
+    if (IS(&m->output_norm) || IS(&m->rope_freqs)) *vector = 1;
+    for (il = 0; il < m->hp.n_layer; il++) {
+        clk_layer *l = &m->layer[il];
+        clk_tensor *mats[7];
+        mats[0] = &l->wq, mats[1] = &l->wk, mats[2] = &l->wv, mats[3] = &l->wo;
+        mats[4] = &l->w_gate, mats[5] = &l->w_up, mats[6] = &l->w_down;
+        for (i = 0; i < 7; i++)
+            if (IS(mats[i])) return mats[i];
+        for (i = 0; i < N_LAYER_TENSORS; i++)
+            if (IS(layer_tensor(l, i))) *vector = 1;
+    }
+#undef IS
+    return NULL;
+}
+
+/* View of adapter tensor gt as a clk_tensor (2 dimensions, compute type). */
+static clk_status lora_view(clk_tensor *t, const clk_gguf_tensor *gt, clk_err *e)
+{
+    const clk_type_info *ti = clk_type((int)gt->type);
+    char nm[CLK_MAX_NAME + 1];
+    int j;
+    name_copy(nm, sizeof nm, gt->name);
+    if (gt->ne[2] != 1 || gt->ne[3] != 1 || gt->ne[0] < 1 || gt->ne[1] < 1)
+        return clk_fail(e, CLK_E_DATA, "adapter: tensor '%s': expected a non-empty matrix, found %u dimensions", nm,
+                        (unsigned)gt->n_dims);
+    if (!ti || !ti->compute)
+        return clk_fail(e, CLK_E_UNSUPPORTED, "adapter: tensor '%s': clika cannot compute with type %s", nm,
+                        ti ? ti->name : "unknown");
+    memset(t, 0, sizeof *t);
+    t->name = gt->name.p;
+    t->info = gt;
+    t->type = (int)gt->type;
+    t->data = gt->data;
+    for (j = 0; j < CLK_MAX_DIMS; j++) t->ne[j] = gt->ne[j];
+    t->row_bytes = clk_row_bytes(t->type, gt->ne[0]);
+    return CLK_OK;
+}
+
+/* A required string key with an expected value. */
+static clk_status lora_key_is(const clk_gguf *g, const char *key, const char *want, clk_err *e)
+{
+    clk_str s;
+    char found[64];
+    if (!clk_gguf_find(g, key))
+        return clk_fail(e, CLK_E_DATA, "adapter: required key '%s' (\"%s\") is missing: not a LoRA adapter file?", key,
+                        want);
+    if (clk_gguf_get_str(g, key, &s, e) != CLK_OK) return clk_fail_wrap(e, "adapter: ");
+    if (!clk_str_eq(s, want)) {
+        name_copy(found, sizeof found, s);
+        return clk_fail(e, CLK_E_DATA, "adapter: key '%s': expected \"%s\", found \"%s\"", key, want, found);
+    }
+    return CLK_OK;
+}
+
+clk_status clk_lora_load(clk_lora *l, clk_model *m, const clk_gguf *g, float scale, clk_arena *a, clk_err *e)
+{
+    uint64_t i, cap = g->n_tensors / 2;
+    void *mem = NULL;
+    int k;
+    memset(l, 0, sizeof *l);
+    l->g = g;
+    l->scale = scale;
+    if (!(scale > -1e30f && scale < 1e30f)) /* also false for NaN */
+        return clk_fail(e, CLK_E_ARG, "adapter: scale %g is not a finite number", (double)scale);
+    CLK_TRY(lora_key_is(g, "general.type", "adapter", e));
+    CLK_TRY(lora_key_is(g, "adapter.type", "lora", e));
+    CLK_TRY(lora_key_is(g, "general.architecture", clk_arch_name(m->hp.arch), e));
+    if (clk_gguf_find(g, "adapter.lora.alpha")) {
+        if (clk_gguf_get_f32(g, "adapter.lora.alpha", &l->alpha, e) != CLK_OK) return clk_fail_wrap(e, "adapter: ");
+        if (!(l->alpha > -1e30f && l->alpha < 1e30f))
+            return clk_fail(e, CLK_E_DATA, "adapter: key 'adapter.lora.alpha' is %g: expected a finite number",
+                            (double)l->alpha);
+    }
+    CLK_TRY(clk_arena_alloc(a, (size_t)(cap * sizeof(clk_lora_w)), "adapter pairs", &mem, e));
+    l->w = (clk_lora_w *)mem;
+
+    /* pass 1: check every tensor and fill the pairs; the model is untouched */
+    for (i = 0; i < g->n_tensors; i++) {
+        const clk_gguf_tensor *gt = &g->tensors[i], *ga, *gb;
+        char nm[CLK_MAX_NAME + 1], base[CLK_MAX_NAME + 1], other[CLK_MAX_NAME + 16];
+        clk_tensor *w;
+        clk_lora_w *p;
+        int vector, r;
+        name_copy(nm, sizeof nm, gt->name);
+        if (str_ends(gt->name, "_norm.weight")) { /* llama.cpp: "no support for norm vectors yet" */
+            l->n_skipped++;
+            continue;
+        }
+        if (str_ends(gt->name, ".lora_b")) { /* checked with its lora_a; only its partner's presence here */
+            memcpy(other, nm, strlen(nm) - 1);
+            strcpy(other + strlen(nm) - 1, "a");
+            if (!clk_gguf_tensor_find(g, other))
+                return clk_fail(e, CLK_E_DATA, "adapter: tensor '%s' has no partner '%s'", nm, other);
+            continue;
+        }
+        if (!str_ends(gt->name, ".lora_a"))
+            return clk_fail(e, CLK_E_DATA,
+                            "adapter: tensor '%s': expected a name ending in .lora_a or .lora_b (or a *_norm.weight, "
+                            "which is skipped)",
+                            nm);
+        memcpy(base, nm, strlen(nm) - 7);
+        base[strlen(nm) - 7] = 0;
+        snprintf(other, sizeof other, "%s.lora_b", base);
+        ga = gt;
+        gb = clk_gguf_tensor_find(g, other);
+        if (!gb) return clk_fail(e, CLK_E_DATA, "adapter: tensor '%s' has no partner '%s'", nm, other);
+        w = lora_target(m, base, &vector);
+        if (!w) {
+            if (vector)
+                return clk_fail(e, CLK_E_UNSUPPORTED,
+                                "adapter: tensor '%s': base tensor '%s' is not a matrix; only matrices can be adapted",
+                                nm, base);
+            if (m->hp.tied_output && !strcmp(base, "output.weight"))
+                return clk_fail(e, CLK_E_DATA,
+                                "adapter: tensor '%s': the base model has no 'output.weight' (its output is tied to "
+                                "token_embd.weight)",
+                                nm);
+            return clk_fail(e, CLK_E_DATA,
+                            "adapter: tensor '%s': base tensor '%s' does not exist in the %s model (wrong base "
+                            "model?)",
+                            nm, base, clk_arch_name(m->hp.arch));
+        }
+        if ((uint64_t)l->n_w >= cap) return clk_fail(e, CLK_E_INTERNAL, "adapter: more pairs than tensors / 2");
+        p = &l->w[l->n_w];
+        memset(p, 0, sizeof *p);
+        CLK_TRY(lora_view(&p->a, ga, e));
+        CLK_TRY(lora_view(&p->b, gb, e));
+        if (w == &m->tok_embd) {
+            if (m->hp.tied_output)
+                return clk_fail(e, CLK_E_UNSUPPORTED,
+                                "adapter: tensor '%s': this model ties its output to token_embd.weight, and an "
+                                "embedding adapter cannot apply to both (llama.cpp cannot either)",
+                                nm);
+            /* A: [r] x n_vocab rows, B: [r] x n_embd rows */
+            r = (int)(ga->ne[0] > CLK_MAX_DIM ? CLK_MAX_DIM + 1 : ga->ne[0]);
+            if (ga->ne[1] != w->ne[1] || gb->ne[1] != w->ne[0] || gb->ne[0] != ga->ne[0])
+                return clk_fail(e, CLK_E_DATA,
+                                "adapter: tensor '%s': shapes [%lld, %lld] (A) and [%lld, %lld] (B) do not fit '%s' "
+                                "[%lld, %lld]: expected A [r, %lld] and B [r, %lld]",
+                                nm, (long long)ga->ne[0], (long long)ga->ne[1], (long long)gb->ne[0],
+                                (long long)gb->ne[1], base, (long long)w->ne[0], (long long)w->ne[1],
+                                (long long)w->ne[1], (long long)w->ne[0]);
+        } else {
+            r = (int)(ga->ne[1] > CLK_MAX_DIM ? CLK_MAX_DIM + 1 : ga->ne[1]);
+            if (ga->ne[0] != w->ne[0] || gb->ne[1] != w->ne[1] || gb->ne[0] != ga->ne[1])
+                return clk_fail(e, CLK_E_DATA,
+                                "adapter: tensor '%s': shapes [%lld, %lld] (A) and [%lld, %lld] (B) do not fit '%s' "
+                                "[%lld, %lld]: expected A [%lld, r] and B [r, %lld]",
+                                nm, (long long)ga->ne[0], (long long)ga->ne[1], (long long)gb->ne[0],
+                                (long long)gb->ne[1], base, (long long)w->ne[0], (long long)w->ne[1],
+                                (long long)w->ne[0], (long long)w->ne[1]);
+        }
+        if (r > CLK_MAX_DIM)
+            return clk_fail(e, CLK_E_LIMIT, "adapter: tensor '%s': rank %lld exceeds CLK_MAX_DIM (%d)", nm,
+                            (long long)ga->ne[w == &m->tok_embd ? 0 : 1], CLK_MAX_DIM);
+        /* the r-wide row B multiplies must fit a block of B's type */
+        if (r % clk_type(p->b.type)->blck)
+            return clk_fail(e, CLK_E_DATA, "adapter: tensor '%s': rank %d is not a multiple of %s's block (%d)", other,
+                            r, clk_type(p->b.type)->name, clk_type(p->b.type)->blck);
+        p->rank = r;
+        p->scale = l->alpha != 0.0f ? scale * l->alpha / (float)r : scale; /* llama.cpp's get_scale */
+        p->base = w;
+        if (r > l->rank_max) l->rank_max = r;
+        l->n_w++;
+    }
+    /* pass 2: attach, after the pairs of earlier adapters */
+    for (k = 0; k < l->n_w; k++) {
+        clk_lora_w **tail = &l->w[k].base->lora;
+        while (*tail) tail = &(*tail)->next;
+        *tail = &l->w[k];
+    }
+    m->n_lora++;
+    if (l->rank_max > m->lora_rank_max) m->lora_rank_max = l->rank_max;
+    return CLK_OK;
+}

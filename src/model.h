@@ -57,6 +57,8 @@ const char *clk_arch_name(clk_arch a);
 
 /* A weight: a view of a tensor in the file. data == NULL means absent
  * (optional tensors: biases, output.weight when tied, rope_freqs). */
+struct clk_lora_w;
+
 typedef struct clk_tensor {
     const char *name;    /* points into the file: name.n bytes, see info   */
     const clk_gguf_tensor *info;
@@ -64,6 +66,7 @@ typedef struct clk_tensor {
     const void *data;
     int64_t ne[CLK_MAX_DIMS];
     size_t row_bytes;    /* bytes of one row of ne[0] elements             */
+    struct clk_lora_w *lora; /* LoRA pairs on this weight (clk_lora_load), or NULL */
 } clk_tensor;
 
 typedef struct clk_hparams {
@@ -131,6 +134,8 @@ typedef struct clk_model {
     clk_layer layer[CLK_MAX_LAYERS];
     uint64_t n_params;         /* elements in all bound weights                  */
     uint64_t weight_bytes;     /* bytes of all bound weights                     */
+    int n_lora;                /* adapters attached (clk_lora_load)              */
+    int lora_rank_max;         /* largest rank of any attached pair; 0: none     */
 } clk_model;
 
 /* Read the hyper-parameters and bind every weight. Missing required keys,
@@ -142,5 +147,56 @@ clk_status clk_model_load(clk_model *m, const clk_gguf *g, clk_err *e);
 
 /* Only the hyper-parameters (enough for a memory plan; no tensor checks). */
 clk_status clk_model_hparams(clk_hparams *hp, const clk_gguf *g, clk_err *e);
+
+/* ================================================= LoRA adapters (issue 9)
+ *
+ * llama.cpp's GGUF adapter format (convert_lora_to_gguf.py writes it):
+ *   general.type = "adapter", adapter.type = "lora", general.architecture
+ *   = the base model's, adapter.lora.alpha (f32, optional: 0 or absent
+ *   means "no alpha/r factor"), and for each adapted weight W [k] x n rows
+ *   two tensors
+ *       <W's name>.lora_a   [k] x r rows     (A: k -> r)
+ *       <W's name>.lora_b   [r] x n rows     (B: r -> n)
+ *   so that the adapted weight is W + s * B A with
+ *       s = scale * alpha / r   (alpha != 0),   s = scale   (alpha == 0),
+ *   `scale` being the user's --lora-scale (default 1). token_embd.weight
+ *   is the exception (llama.cpp's llm_build_inp_embd): A is [r] x n_vocab
+ *   rows and B [r] x n_embd rows, the embedding of token t gaining
+ *   s * B A[t]. Tensors named *_norm.weight are skipped, as llama.cpp does.
+ *
+ * Nothing is merged: the forward pass computes y += s * B (A x) on the fly
+ * (forward.c), so several adapters can share one mapped base model. */
+typedef struct clk_lora_w {
+    clk_tensor a;              /* [k] x r rows (token_embd: [r] x n_vocab rows) */
+    clk_tensor b;              /* [r] x n rows (token_embd: [r] x n_embd rows)  */
+    int rank;                  /* r                                             */
+    float scale;               /* s above                                       */
+    clk_tensor *base;          /* the model weight it adapts                    */
+    struct clk_lora_w *next;   /* the next adapter's pair on the same weight    */
+} clk_lora_w;
+
+typedef struct clk_lora {
+    const clk_gguf *g;
+    float alpha;               /* adapter.lora.alpha (0 if absent)              */
+    float scale;               /* the user's scale                              */
+    int n_w;                   /* pairs bound                                   */
+    int n_skipped;             /* *_norm.weight tensors skipped                 */
+    int rank_max;
+    clk_lora_w *w;             /* [n_w] (room for n_tensors / 2)                */
+} clk_lora;
+
+/* Arena bytes clk_lora_load needs for an adapter file with this header, and
+ * that as the plan line "adapter pairs". */
+uint64_t clk_lora_bytes(const clk_gguf_header *h);
+void clk_lora_plan(const clk_gguf_header *h, clk_plan *p);
+
+/* Check adapter file g against model m and attach its pairs to m's weights
+ * (after any adapters attached before: they are applied in load order).
+ * Errors name the key or the tensor: not an adapter, not LoRA, another
+ * architecture, a tensor without its partner, a base tensor the model does
+ * not have (or that is not a matrix), shapes that do not fit the base
+ * weight, types clika cannot compute with, a non-finite scale. On error m
+ * is left as it was. */
+clk_status clk_lora_load(clk_lora *l, clk_model *m, const clk_gguf *g, float scale, clk_arena *a, clk_err *e);
 
 #endif /* CLK_MODEL_H */

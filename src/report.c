@@ -429,3 +429,148 @@ clk_status clk_report_explain(const clk_score_result *r, clk_out *o)
     }
     return CLK_OK;
 }
+
+/* ============================================== the fictional stream (issue 9) */
+
+static double count_acc(const clk_fict_count *c) { return clk_accuracy(c->c, c->n); }
+
+static clk_status json_count(clk_out *o, const char *key, const clk_fict_count *c, int measured, int last)
+{
+    char b[32];
+    if (!measured) return clk_outf(o, "\"%s\": null%s", key, last ? "" : ", ");
+    clk_report_double(count_acc(c), b);
+    return clk_outf(o, "\"%s\": {\"n\": %ld, \"correct\": %ld, \"acc\": %s}%s", key, c->n, c->c, b, last ? "" : ", ");
+}
+
+static const char *json_gate(int g) { return g < 0 ? "null" : g ? "true" : "false"; }
+
+clk_status clk_report_fictional_json(const clk_fict_set *s, clk_out *o)
+{
+    int i;
+    CLK_TRY(clk_out_str(o, "{\"model\": "));
+    CLK_TRY(json_str(o, s->model));
+    CLK_TRY(clk_out_str(o, ", \"tasks\": {\"fictional\": {\"chance\": null, \"langs\": {"));
+    for (i = 0; i < s->n_langs; i++) {
+        const clk_fict_lang *l = &s->lang[i];
+        clk_fict_count all;
+        char b[32];
+        all.n = l->t0.n + l->t1.n;
+        all.c = l->t0.c + l->t1.c;
+        clk_report_double(count_acc(&all), b);
+        CLK_TRY(clk_outf(o, "%s\"%s\": {\"n\": %ld, \"correct\": %ld, \"acc\": %s, \"ra\": null, \"ra_chance\": null, "
+                            "\"en_co\": null, \"en_co_cond\": null, \"xltr\": null, \"xrr\": {",
+                         i ? ", " : "", l->code, all.n, all.c, b));
+        CLK_TRY(json_count(o, "type0", &l->t0, 1, 0));
+        CLK_TRY(json_count(o, "type1", &l->t1, 1, 0));
+        CLK_TRY(json_count(o, "en_type0", &l->en0, l->has_en, 0));
+        CLK_TRY(json_count(o, "en_type1", &l->en1, l->has_en, 0));
+        CLK_TRY(json_count(o, "translate", &l->tr, l->has_tr, 0));
+        CLK_TRY(json_num(o, "xrr", l->xrr, 0));
+        CLK_TRY(json_num(o, "xrr_en", l->xrr_en, 0));
+        CLK_TRY(json_num(o, "xrr_raw", l->xrr_raw, 0));
+        clk_report_double(CLK_FICT_GATE, b);
+        CLK_TRY(clk_outf(o, "\"gates\": {\"threshold\": %s, \"en\": %s, \"type0\": %s, \"translate\": %s}, "
+                            "\"trained\": %s, \"train_names\": {\"checked\": %s, \"continents\": %d, \"missing\": %d, "
+                            "\"example\": ",
+                         b, json_gate(l->gate_en), json_gate(l->gate_t0), json_gate(l->gate_tr),
+                         l->trained ? "true" : "false", l->n_cont_missing >= 0 ? "true" : "false", l->n_cont,
+                         l->n_cont_missing > 0 ? l->n_cont_missing : 0));
+        if (l->n_cont_missing > 0) CLK_TRY(json_str(o, l->missing_example));
+        else CLK_TRY(clk_out_str(o, "null"));
+        if (l->n_amb_names < 0) CLK_TRY(clk_out_str(o, "}, \"ambiguous_names\": null"));
+        else {
+            CLK_TRY(clk_outf(o, "}, \"ambiguous_names\": {\"names\": %d, \"items\": %d, \"example\": ",
+                             l->n_amb_names, l->n_amb_items));
+            if (l->n_amb_names > 0) CLK_TRY(json_str(o, l->amb_example));
+            else CLK_TRY(clk_out_str(o, "null"));
+            CLK_TRY(clk_out_str(o, "}"));
+        }
+        CLK_TRY(clk_outf(o, ", \"meaningful\": %s}}", l->meaningful ? "true" : "false"));
+    }
+    return clk_out_str(o, "}, \"co_matrix\": {}}}}\n");
+}
+
+/* "180/200 (90.0%)" or "–" */
+static const char *md_count(const clk_fict_count *c, int measured, char *buf)
+{
+    if (!measured || c->n == 0) return DASH;
+    snprintf(buf, 48, "%ld/%ld (%.1f%%)", c->c, c->n, 100.0 * (double)c->c / (double)c->n);
+    return buf;
+}
+
+static const char *md_gate(int g) { return g < 0 ? "not measured" : g ? "pass" : "FAIL"; }
+
+clk_status clk_report_fictional_md(const clk_fict_set *s, clk_out *o)
+{
+    int i, warned = 0;
+    char b[6][48];
+    CLK_TRY(clk_out_str(o, "# clika report: "));
+    CLK_TRY(clk_out_str(o, s->model));
+    CLK_TRY(clk_outf(o,
+                     "\n\n## fictional: Conductivity (XRR)\n\nFor each target language L a model was fine-tuned on "
+                     "every fact in English, on the type-0 facts only in L, and on the translation of every name. "
+                     "An answer is right when it contains the expected name (Latin, Greek and Cyrillic letters "
+                     "without case). XRR counts only when the three gates (English recall, type-0 recall in L, "
+                     "name translation) all exceed %.0f%%.\n\n",
+                     100.0 * CLK_FICT_GATE));
+    CLK_TRY(clk_out_str(o, "| lang | type 0 in L | type 1 in L | EN type 0 | EN type 1 | translation | gates EN / L0 / "
+                           "names | **XRR** A1/A0 | A1/A1_en | A1 | |\n|---|---|---|---|---|---|---|---|---|---|---|\n"));
+    for (i = 0; i < s->n_langs; i++) {
+        const clk_fict_lang *l = &s->lang[i];
+        char x1[32], x2[32], x3[32];
+        const char *note = l->meaningful ? "" : "not trained enough: XRR not meaningful";
+        if (l->trained && l->n_cont_missing > 0) note = "training file lacks the test names: XRR not meaningful";
+        CLK_TRY(clk_outf(o, "| %s | %s | %s | %s | %s | %s | %s / %s / %s | %s | %s | %s | %s |\n", l->code,
+                         md_count(&l->t0, 1, b[0]), md_count(&l->t1, 1, b[1]), md_count(&l->en0, l->has_en, b[2]),
+                         md_count(&l->en1, l->has_en, b[3]), md_count(&l->tr, l->has_tr, b[4]), md_gate(l->gate_en),
+                         md_gate(l->gate_t0), md_gate(l->gate_tr), fixed(l->xrr, 4, x1), fixed(l->xrr_en, 4, x2),
+                         fixed(l->xrr_raw, 4, x3), note));
+    }
+    for (i = 0; i < s->n_langs; i++) {
+        const clk_fict_lang *l = &s->lang[i];
+        if (l->n_cont_missing <= 0) continue;
+        if (!warned++) CLK_TRY(clk_out_str(o, "\n### Warnings\n\n"));
+        CLK_TRY(clk_outf(o,
+                         "- **%s**: %d of the %d continent names of `test/target/test%s.jsonl` never occur in "
+                         "`train/%s.json` (for example %s): a model trained on that file was never taught them. "
+                         "The authors' Chinese files have this known mismatch (their ZH training file uses "
+                         "other continent names).\n",
+                         l->code, l->n_cont_missing, l->n_cont, l->up, l->up, l->missing_example));
+    }
+    for (i = 0; i < s->n_langs; i++) {
+        const clk_fict_lang *l = &s->lang[i];
+        if (l->n_amb_names <= 0) continue;
+        if (!warned++) CLK_TRY(clk_out_str(o, "\n### Warnings\n\n"));
+        CLK_TRY(clk_outf(o,
+                         "- **%s**: %d place name%s of `test%s.jsonl` (for example %s) belong to places on "
+                         "different continents: %d questions are asked twice with two different gold answers, and "
+                         "at most one of each pair can be answered right. Counted as they are.\n",
+                         l->code, l->n_amb_names, l->n_amb_names == 1 ? "" : "s", l->up, l->amb_example,
+                         l->n_amb_items));
+    }
+    return CLK_OK;
+}
+
+clk_status clk_report_fictional_csv(const clk_fict_set *s, clk_out *o)
+{
+    int i;
+    CLK_TRY(clk_out_str(o, "task,lang,n0,c0,n1,c1,en_n0,en_c0,en_n1,en_c1,tr_n,tr_c,xrr,xrr_en,xrr_raw,gate_en,"
+                           "gate_type0,gate_translate,trained,names_missing,meaningful\n"));
+    for (i = 0; i < s->n_langs; i++) {
+        const clk_fict_lang *l = &s->lang[i];
+        CLK_TRY(clk_outf(o, "fictional,%s,%ld,%ld,%ld,%ld", l->code, l->t0.n, l->t0.c, l->t1.n, l->t1.c));
+        if (l->has_en) CLK_TRY(clk_outf(o, ",%ld,%ld,%ld,%ld", l->en0.n, l->en0.c, l->en1.n, l->en1.c));
+        else CLK_TRY(clk_out_str(o, ",,,,"));
+        if (l->has_tr) CLK_TRY(clk_outf(o, ",%ld,%ld", l->tr.n, l->tr.c));
+        else CLK_TRY(clk_out_str(o, ",,"));
+        CLK_TRY(csv_num(o, l->xrr));
+        CLK_TRY(csv_num(o, l->xrr_en));
+        CLK_TRY(csv_num(o, l->xrr_raw));
+        CLK_TRY(clk_outf(o, ",%s,%s,%s,%d,", l->gate_en < 0 ? "" : l->gate_en ? "1" : "0",
+                         l->gate_t0 < 0 ? "" : l->gate_t0 ? "1" : "0", l->gate_tr < 0 ? "" : l->gate_tr ? "1" : "0",
+                         l->trained));
+        if (l->n_cont_missing >= 0) CLK_TRY(clk_outf(o, "%d", l->n_cont_missing));
+        CLK_TRY(clk_outf(o, ",%d\n", l->meaningful));
+    }
+    return CLK_OK;
+}

@@ -66,6 +66,8 @@ static uint32_t uc_lower(uint32_t cp)
     return cp;
 }
 
+uint32_t clk_unicode_lower(uint32_t cp) { return uc_lower(cp); }
+
 /* Byte length of a UTF-8 sequence from its lead byte alone, as llama.cpp's
  * SPM and BPE symbol splitting does (continuation and 0xF8.. bytes: 1 / 4). */
 static size_t lead_len(unsigned char b)

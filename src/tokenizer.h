@@ -240,6 +240,11 @@ uint32_t clk_tok_attr(const clk_tok *t, int32_t id);
 int clk_tok_type(const clk_tok *t, int32_t id);
 /* 1 if id ends generation: EOS, EOT, <|im_end|>, <end_of_turn>, <|eot_id|>... */
 int clk_tok_is_eog(const clk_tok *t, int32_t id);
+
+/* The simple Unicode lowercase mapping of one code point (itself when it
+ * has none), from the same table the tokenizer's case-insensitive special
+ * matching uses. For scoring rules that ignore case (fictional.c). */
+uint32_t clk_unicode_lower(uint32_t cp);
 /* Id of a token text, or -1. */
 int32_t clk_tok_find(const clk_tok *t, const char *text, size_t len);
 

@@ -125,6 +125,16 @@ static inline int t_done(void)
         if (t_s_ != 0) T_FAILMSG("%s failed (status %d): %s", #expr, t_s_, (err).msg);        \
     } while (0)
 
+/* Quick mode: CLK_TEST_QUICK set and not "0" (make check-cross sets it for
+ * the runs under qemu, where code is ~10-50x slower). The slowest tests then
+ * check a stated subset - every golden still, but fewer repeats - and say so
+ * in their output. */
+static inline int t_quick(void)
+{
+    const char *q = getenv("CLK_TEST_QUICK");
+    return q && *q && strcmp(q, "0") != 0;
+}
+
 /* Where ../shared is: $CLK_SHARED or ../shared relative to the repository
  * root (make test runs every test from the root). NULL if absent. */
 static inline const char *t_shared(void)

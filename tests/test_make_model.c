@@ -216,8 +216,9 @@ static void test_deterministic(void)
 static void test_direct_equals_quantize(void)
 {
     static const int ft[] = {CLK_FTYPE_Q8_0, CLK_FTYPE_Q4_0, CLK_FTYPE_Q4_K_M, CLK_FTYPE_Q5_K_M, CLK_FTYPE_F16};
-    size_t k;
+    size_t k, n_ft = t_quick() ? 2 : sizeof ft / sizeof ft[0];
     int a;
+    if (t_quick()) printf("  quick mode (CLK_TEST_QUICK): Q8_0 and Q4_0 only\n");
     for (a = 0; a < CLK_ARCH_COUNT; a += 2) { /* llama, qwen3, gemma3 */
         mm_config c;
         membuf f32 = {0}, direct = {0}, via = {0};
@@ -230,7 +231,7 @@ static void test_direct_equals_quantize(void)
         if (a == CLK_ARCH_QWEN3) c.head_dim = 128;
         CHECK_OK(make(&c, &f32, &r, &e), e);
         CHECK_OK(parse_buf(&p, f32.p, f32.len, &e), e);
-        for (k = 0; k < sizeof ft / sizeof ft[0]; k++) {
+        for (k = 0; k < n_ft; k++) {
             static clk_quant q;
             c.ftype = ft[k];
             CHECK_OK(make(&c, &direct, &r, &e), e);
