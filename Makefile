@@ -2,7 +2,8 @@
 #
 #   make                      build ./clika for this machine (portable defaults)
 #   make test                 build and run every test; ends with "N passed, M failed"
-#   make PORT=avx2            x86-64 with AVX2+FMA+F16C kernels
+#   make PORT=avx2            x86-64 with AVX2+FMA+F16C kernels (PORT=avx512: AVX-512+VNNI;
+#                             PORT=x86: both, chosen at run time from the CPU)
 #   make CROSS=aarch64-linux-gnu-      cross-compile (binary in build/<target>/)
 #   make STATIC=1             static binary (glibc); CC=musl-gcc STATIC=1 with musl
 #   make check-cross          every cross target's whole test suite under qemu-user
@@ -16,7 +17,8 @@
 # CC: the compiler (make's default "cc"; "gcc" with CROSS set, as the cross
 # packages install <prefix>gcc only)
 CROSS   =
-# PORT: ref | avx2 | avx512 | neon | auto (auto: neon on ARM, ref elsewhere)
+# PORT: ref | avx2 | avx512 | x86 | neon | auto (auto: neon on ARM, ref elsewhere;
+#       x86: avx2 and avx512 both built in, chosen at run time from the CPU)
 PORT    = auto
 # STATIC=1 links a static binary (glibc, or musl with CC=musl-gcc)
 STATIC  = 0
@@ -72,8 +74,8 @@ ifeq ($(PORT),auto)
     PORT := ref
   endif
 endif
-ifeq ($(filter ref avx2 avx512 neon,$(PORT)),)
-  $(error unknown PORT '$(PORT)': expected ref, avx2, avx512, neon or auto)
+ifeq ($(filter ref avx2 avx512 x86 neon,$(PORT)),)
+  $(error unknown PORT '$(PORT)': expected ref, avx2, avx512, x86, neon or auto)
 endif
 
 # Per-target baseline. Never -march=native: binaries must run on the whole class.
@@ -115,13 +117,20 @@ LDFLAGS += $(EXTRA_LDFLAGS)
 # ------------------------------------------------------------------ sources
 LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
 PORT_SRC := port/ref.c port/sys_posix.c
+AVX2_FLAGS   = -mavx2 -mfma -mf16c
+AVX512_FLAGS = $(AVX2_FLAGS) -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx512vnni
+# (PORT_FLAGS: what `clika info` reports as the port file's ISA flags; each
+#  x86 port file gets its own set below, so PORT=x86 can build both)
 ifeq ($(PORT),avx2)
   PORT_SRC  += port/x86_avx2.c
-  PORT_FLAGS = -mavx2 -mfma -mf16c
+  PORT_FLAGS = $(AVX2_FLAGS)
 endif
 ifeq ($(PORT),avx512)
   PORT_SRC  += port/x86_avx512.c
-  PORT_FLAGS = -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx512vnni
+  PORT_FLAGS = $(AVX512_FLAGS)
+endif
+ifeq ($(PORT),x86)
+  PORT_SRC  += port/x86_avx2.c port/x86_avx512.c port/x86_dispatch.c
 endif
 ifeq ($(PORT),neon)
   PORT_SRC  += port/arm_neon.c
@@ -174,7 +183,9 @@ $(BUILD)/%.o: %.c
 	$(XCC) $(CFLAGS) -c -o $@ $<
 
 # ISA flags only for the port file of that ISA
-$(BUILD)/port/x86_%.o $(BUILD)/port/arm_%.o: CFLAGS += $(PORT_FLAGS)
+$(BUILD)/port/x86_avx2.o: CFLAGS += $(AVX2_FLAGS)
+$(BUILD)/port/x86_avx512.o: CFLAGS += $(AVX512_FLAGS)
+$(BUILD)/port/arm_%.o: CFLAGS += $(PORT_FLAGS)
 
 $(BUILD)/tests/%: tests/%.c $(LIB) tests/test.h
 	@mkdir -p $(dir $@)

@@ -35,6 +35,7 @@
 #endif
 #if CLK_THREADS
 #include <pthread.h>
+#include <sched.h>
 #endif
 
 static int oserr(clk_oserr *e, const char *fmt, ...)
@@ -436,6 +437,29 @@ struct clk_pool {
 #endif
 };
 
+/* Polls before the caller, waiting for workers to finish a run, starts
+ * giving its CPU away (sched_yield) at every poll: on a machine with more
+ * runnable threads than cores, the worker being waited for may be the one
+ * that needs the CPU. */
+#ifndef CLK_POOL_YIELD
+#define CLK_POOL_YIELD 2000
+#endif
+
+#if CLK_THREADS
+/* One poll of a spin-wait: the CPU's pause hint (on x86 it also leaves the
+ * core's other hyper-thread the execution units), then, after `spins`
+ * polls, sched_yield. */
+static void spin_pause(long spins)
+{
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    __builtin_ia32_pause();
+#elif defined(__GNUC__) && (defined(__aarch64__) || defined(__arm__))
+    __asm__ __volatile__("yield" ::: "memory");
+#endif
+    if (spins > CLK_POOL_YIELD) sched_yield();
+}
+#endif
+
 #define LOAD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 #define ADD(p, v) __atomic_fetch_add((p), (v), __ATOMIC_ACQ_REL)
@@ -528,7 +552,9 @@ void clk_pool_run(clk_pool *p, clk_task_fn fn, void *ctx, int n_tasks)
         pthread_cond_broadcast(&p->cv);
         pthread_mutex_unlock(&p->mu);
         pool_work(p);
-        while (LOAD(&p->busy) != 0) { /* wait for workers still finishing a task */
+        {
+            long spins = 0;
+            while (LOAD(&p->busy) != 0) spin_pause(spins++); /* workers still finishing a task */
         }
         return;
     }

@@ -5,4 +5,6 @@
  * AVX-512 port; here the integer dot products use vpmaddubsw + vpmaddwd.
  */
 #define CLK_X86_NAME "avx2"
+#define CLK_X86_TABLE clk_x86_avx2_kernels /* for port/x86_dispatch.c */
+#define CLK_X86_SELF 2                 /* PORT=avx2: this is clk_port_kernels() */
 #include "x86_kernels.h"

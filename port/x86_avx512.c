@@ -6,4 +6,6 @@
  * without __AVX512VNNI__ they fall back to the AVX2 forms.
  */
 #define CLK_X86_NAME "avx512"
+#define CLK_X86_TABLE clk_x86_avx512_kernels /* for port/x86_dispatch.c */
+#define CLK_X86_SELF 3                 /* PORT=avx512: this is clk_port_kernels() */
 #include "x86_kernels.h"

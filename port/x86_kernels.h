@@ -15,7 +15,7 @@
  *                  expression, done four weight rows at a time in the four
  *                  lanes of an SSE register (each lane the same IEEE
  *                  operations the reference does in scalar).
- *                  F32, F16 weights: float lanes with fused multiply-adds
+ *                  F32, F16, BF16 weights: float lanes with fused multiply-adds
  *                  (within test_port.c's CLK_TOL_MM_REL of the reference's
  *                  double sum), the same code for every (row, activation
  *                  row) pair, so the clk_mm contract holds.
@@ -35,6 +35,7 @@
 
 #include <immintrin.h>
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #if defined(__clang__)
@@ -240,7 +241,8 @@ static void x86_quantize_act(int wtype, int act, const float *x, void *y, int k)
  * 32-element blocks (Q8_0, Q4_0, Q5_0 weights; Q8_0 activations x, signed
  * bytes). Each weight block is unpacked once per activation chunk to
  * unsigned bytes u = q + off (Q8_0: w + 128, Q4_0: the nibble = q + 8,
- * Q5_0: the 5-bit value = q + 16), so that
+ * Q5_0: the 5-bit value = q + 16; Q4_1 and Q5_1 are unsigned already,
+ * off = 0), so that
  *     sum q*x = sum u*x - off * sum x,
  * and the correction -off * sum x is computed once per activation block
  * and shared by the four weight rows of the quad. The 8 int32 partial
@@ -269,16 +271,17 @@ static inline __m256i x86_unpack_u(int t, const uint8_t *p)
         return w;
 #endif
     }
-    if (t == CLK_T_Q4_0) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 2));
+    if (t == CLK_T_Q4_0 || t == CLK_T_Q4_1) { /* d[, m], qs[16] */
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + (t == CLK_T_Q4_0 ? 2 : 4)));
         return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), lo4);
     }
-    { /* CLK_T_Q5_0: d, qh[4], qs[16] */
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 6));
+    { /* CLK_T_Q5_0: d, qh[4], qs[16];  CLK_T_Q5_1: d, m, qh[4], qs[16] */
+        const int oh = t == CLK_T_Q5_0 ? 2 : 4;
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + oh + 4));
         __m256i q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), lo4);
         uint32_t h;
         __m256i hb, bit;
-        memcpy(&h, p + 2, 4);
+        memcpy(&h, p + oh, 4);
         /* byte j gets bit j of h: spread the 4 bytes, then test one bit each */
         hb = _mm256_shuffle_epi8(_mm256_set1_epi32((int)h),
                                  _mm256_setr_epi64x(0x0000000000000000LL, 0x0101010101010101LL,
@@ -293,6 +296,7 @@ static inline __m256i x86_unpack_u(int t, const uint8_t *p)
 static inline __m256i x86_corr(int t, __m256i x)
 {
     const char off = (char)(t == CLK_T_Q8_0 ? 0x80 : t == CLK_T_Q4_0 ? 8 : 16);
+    if (t == CLK_T_Q4_1 || t == CLK_T_Q5_1) return _mm256_setzero_si256(); /* unsigned values: no offset */
 #if X86_VNNI
     return _mm256_sub_epi32(_mm256_setzero_si256(),
                             _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8(off), x));
@@ -324,81 +328,199 @@ static inline __m256i x86_dot_u8_scaled(__m256i acc, __m256i u, __m256i x, __m25
 #endif
 }
 
-/* Four halves at p0..p3 to floats with F16C: exact (as clk_fp16_to_fp32)
- * for every value but NaN payloads, which no finite result depends on. */
-static inline __m128 x86_h2f4p(const void *p0, const void *p1, const void *p2, const void *p3)
+/* The float side of a tile works on X86_R weight rows at once, one lane
+ * per row: 4 lanes (SSE) in the AVX2 port, 8 (AVX) with AVX-512's 32
+ * registers. Every lane does the reference's scalar operations. */
+#ifndef X86_R
+#if defined(__AVX512F__)
+#define X86_R 8
+#else
+#define X86_R 4
+#endif
+#endif
+
+#if X86_R == 8
+typedef __m256 x86_fv;
+#define X86_FZERO() _mm256_setzero_ps()
+#define X86_FADD(a, b) _mm256_add_ps(a, b)
+#define X86_FSUB(a, b) _mm256_sub_ps(a, b)
+#define X86_FMUL(a, b) _mm256_mul_ps(a, b)
+#define X86_FSET1(f) _mm256_set1_ps(f)
+#define X86_FCVT(iv) _mm256_cvtepi32_ps(iv)
+#define X86_FSTORE(p, v) _mm256_storeu_ps(p, v)
+typedef __m256i x86_iv;
+/* [sum p[0], ..., sum p[7]] of eight vectors of 8 int32 */
+static inline __m256i x86_hsum_r(const __m256i *p)
 {
-    uint16_t a, b, c, d;
-    memcpy(&a, p0, 2), memcpy(&b, p1, 2), memcpy(&c, p2, 2), memcpy(&d, p3, 2);
-    return _mm_cvtph_ps(_mm_set_epi32(0, 0, (int)((uint32_t)c | (uint32_t)d << 16), (int)((uint32_t)a | (uint32_t)b << 16)));
+    __m256i t0 = _mm256_hadd_epi32(p[0], p[1]), t1 = _mm256_hadd_epi32(p[2], p[3]);
+    __m256i t2 = _mm256_hadd_epi32(p[4], p[5]), t3 = _mm256_hadd_epi32(p[6], p[7]);
+    __m256i u0 = _mm256_hadd_epi32(t0, t1), u1 = _mm256_hadd_epi32(t2, t3);
+    return _mm256_add_epi32(_mm256_permute2x128_si256(u0, u1, 0x20), _mm256_permute2x128_si256(u0, u1, 0x31));
 }
-static inline __m128 x86_h2f1(const void *p)
+/* X86_R halves, one at w[q] + off for each row q, to floats with F16C:
+ * exact (as clk_fp16_to_fp32) for every value but NaN payloads, which no
+ * finite result depends on */
+static inline __m256 x86_h2f_r(const uint8_t *const *w, size_t off)
+{
+    uint16_t h[8];
+    int q;
+    for (q = 0; q < 8; q++) memcpy(&h[q], w[q] + off, 2);
+    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)h));
+}
+#else
+typedef __m128 x86_fv;
+#define X86_FZERO() _mm_setzero_ps()
+#define X86_FADD(a, b) _mm_add_ps(a, b)
+#define X86_FSUB(a, b) _mm_sub_ps(a, b)
+#define X86_FMUL(a, b) _mm_mul_ps(a, b)
+#define X86_FSET1(f) _mm_set1_ps(f)
+#define X86_FCVT(iv) _mm_cvtepi32_ps(iv)
+#define X86_FSTORE(p, v) _mm_storeu_ps(p, v)
+typedef __m128i x86_iv;
+static inline __m128i x86_hsum_r(const __m256i *p) { return x86_hsum4_epi32(p[0], p[1], p[2], p[3]); }
+static inline __m128 x86_h2f_r(const uint8_t *const *w, size_t off)
+{
+    uint16_t h[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int q;
+    for (q = 0; q < 4; q++) memcpy(&h[q], w[q] + off, 2);
+    return _mm_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)h));
+}
+#endif
+
+/* One half to a float, in every lane. */
+static inline x86_fv x86_h2f_bcast(const void *p)
 {
     uint16_t a;
     memcpy(&a, p, 2);
-    return _mm_cvtph_ps(_mm_cvtsi32_si128(a));
+    return X86_FSET1(_mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(a))));
 }
 
 /* ======================================================== matmul tiles */
 
-static void x86_store4(const clk_mm *mm, int i, int r, int nr, __m128 v)
+/* y[i][r + q] = lane q of v, for the nr real rows of the group */
+static void x86_store_r(const clk_mm *mm, int i, int r, int nr, x86_fv v)
 {
-    float t[4];
+    float t[X86_R];
     int q;
-    _mm_storeu_ps(t, v);
+    X86_FSTORE(t, v);
     for (q = 0; q < nr; q++) mm->y[(size_t)i * mm->ldy + (size_t)(r + q)] = t[q];
 }
 
 /* Q8_0, Q4_0, Q5_0 weights . Q8_0 activations. Per block and pair the
  * reference computes sum += (dw * da) * (float)isum; here lane q of acc[i]
- * is that sum for weight row r+q and activation row i, the same IEEE
- * operations lane by lane. t is a constant at each call, so each type gets
- * its own copy of the loop. */
-/* Activation rows [i0, i0 + na) against the quad w[0..3] (na a constant
- * at each call: the accumulators then live in registers). */
+ * is that sum for weight row r+q and activation row i0+i, the same IEEE
+ * operations lane by lane. t and na are constants at each call (each type
+ * and chunk size gets its own copy, the accumulators live in registers). */
 X86_INLINE void x86_q32_rows(const clk_mm *mm, const int t, const uint8_t *const *w, int r, int nr, int i0,
                              const int na)
 {
-    const int nb = mm->k / 32, bw = t == CLK_T_Q8_0 ? 34 : t == CLK_T_Q4_0 ? 18 : 22;
-    __m128 acc[X86_MM_ACT];
+    const int nb = mm->k / 32, bw = clk_type(t)->bytes, q81 = t == CLK_T_Q4_1 || t == CLK_T_Q5_1;
+    const int ab = q81 ? 36 : 34; /* activation block: Q8_1 (d, s, qs) or Q8_0 (d, qs) */
+    x86_fv acc[X86_MM_ACT];
     const uint8_t *x[X86_MM_ACT];
     int i, b, q;
     for (i = 0; i < na; i++) {
-        acc[i] = _mm_setzero_ps();
+        acc[i] = X86_FZERO();
         x[i] = (const uint8_t *)mm->x + (size_t)(i0 + i) * mm->x_row;
     }
     for (b = 0; b < nb; b++) {
         const size_t ob = (size_t)b * (size_t)bw;
-        __m256i u0 = x86_unpack_u(t, w[0] + ob), u1 = x86_unpack_u(t, w[1] + ob);
-        __m256i u2 = x86_unpack_u(t, w[2] + ob), u3 = x86_unpack_u(t, w[3] + ob);
-        __m128 dw = x86_h2f4p(w[0] + ob, w[1] + ob, w[2] + ob, w[3] + ob);
-        /* the next quad's rows, X86_PF_DIST blocks ahead: a row is only a few
-         * hundred bytes, too short for the hardware prefetcher to ramp up */
-        for (q = 0; q < 4; q++) _mm_prefetch((const char *)(w[q] + ob + X86_PF_DIST * bw) + 4 * mm->w_row, _MM_HINT_T0);
+        __m256i u[X86_R];
+        x86_fv dw = x86_h2f_r(w, ob), mw = q81 ? x86_h2f_r(w, ob + 2) : X86_FZERO();
+        X86_UNROLL
+        for (q = 0; q < X86_R; q++) {
+            u[q] = x86_unpack_u(t, w[q] + ob);
+            /* the next group's rows, X86_PF_DIST blocks ahead: a row is only a
+             * few hundred bytes, too short for the hardware prefetcher */
+            _mm_prefetch((const char *)(w[q] + ob + X86_PF_DIST * bw) + X86_R * mm->w_row, _MM_HINT_T0);
+        }
         X86_UNROLL
         for (i = 0; i < na; i++) {
-            const uint8_t *xb = x[i] + (size_t)b * 34;
-            __m256i xs = _mm256_loadu_si256((const __m256i *)(const void *)(xb + 2));
+            const uint8_t *xb = x[i] + (size_t)b * ab;
+            __m256i xs = _mm256_loadu_si256((const __m256i *)(const void *)(xb + ab - 32)), p[X86_R];
             __m256i c = x86_corr(t, xs);
-            __m128i is = x86_hsum4_epi32(x86_dot32(t, u0, xs, c), x86_dot32(t, u1, xs, c), x86_dot32(t, u2, xs, c),
-                                         x86_dot32(t, u3, xs, c));
-            __m128 dd = _mm_mul_ps(dw, _mm_broadcastss_ps(x86_h2f1(xb)));
-            acc[i] = _mm_add_ps(acc[i], _mm_mul_ps(dd, _mm_cvtepi32_ps(is)));
+            x86_fv v;
+            X86_UNROLL
+            for (q = 0; q < X86_R; q++) p[q] = x86_dot32(t, u[q], xs, c);
+            v = X86_FMUL(X86_FMUL(dw, x86_h2f_bcast(xb)), X86_FCVT(x86_hsum_r(p)));
+            /* Q4_1/Q5_1: sum += (dw * da) * isum + mw * sa, the sum of the two first */
+            if (q81) v = X86_FADD(v, X86_FMUL(mw, x86_h2f_bcast(xb + 2)));
+            acc[i] = X86_FADD(acc[i], v);
         }
     }
-    for (i = 0; i < na; i++) x86_store4(mm, i0 + i, r, nr, acc[i]);
+    for (i = 0; i < na; i++) x86_store_r(mm, i0 + i, r, nr, acc[i]);
 }
 
-/* Weight rows in quads (a short last quad repeats its last row; the extra
- * lanes are not stored), activation rows in chunks of X86_MM_ACT, then one
- * at a time. */
-#define X86_QUADS(mm, T, ROWS_FN)                                                                          \
+/* Prefill with many activation rows: the group's weights are unpacked once
+ * for the whole row (into u[nb][X86_R] on the stack, with their scales)
+ * instead of once per chunk of X86_MM_ACT activation rows; the chunks
+ * then read them back. Rows of up to X86_PRE_BLOCKS blocks (k <= 6144,
+ * 54 KiB of stack); longer rows take the per-chunk path. Same arithmetic
+ * as x86_q32_rows, so the same bits. */
+#ifndef X86_PRE_BLOCKS
+#define X86_PRE_BLOCKS 192
+#endif
+typedef struct x86_q32_pre {
+    __m256i u[X86_PRE_BLOCKS][X86_R];
+    x86_fv dw[X86_PRE_BLOCKS], mw[X86_PRE_BLOCKS];
+} x86_q32_pre;
+
+X86_INLINE void x86_q32_unpack_group(const clk_mm *mm, const int t, const uint8_t *const *w, x86_q32_pre *g)
+{
+    const int nb = mm->k / 32, bw = clk_type(t)->bytes, q81 = t == CLK_T_Q4_1 || t == CLK_T_Q5_1;
+    int b, q;
+    for (b = 0; b < nb; b++) {
+        const size_t ob = (size_t)b * (size_t)bw;
+        g->dw[b] = x86_h2f_r(w, ob);
+        g->mw[b] = q81 ? x86_h2f_r(w, ob + 2) : X86_FZERO();
+        X86_UNROLL
+        for (q = 0; q < X86_R; q++) {
+            g->u[b][q] = x86_unpack_u(t, w[q] + ob);
+            _mm_prefetch((const char *)(w[q] + ob) + X86_R * mm->w_row, _MM_HINT_T0);
+        }
+    }
+}
+
+X86_INLINE void x86_q32_rows_pre(const clk_mm *mm, const int t, const x86_q32_pre *g, int r, int nr, int i0,
+                                 const int na)
+{
+    const int nb = mm->k / 32, q81 = t == CLK_T_Q4_1 || t == CLK_T_Q5_1;
+    const int ab = q81 ? 36 : 34;
+    x86_fv acc[X86_MM_ACT];
+    const uint8_t *x[X86_MM_ACT];
+    int i, b, q;
+    for (i = 0; i < na; i++) {
+        acc[i] = X86_FZERO();
+        x[i] = (const uint8_t *)mm->x + (size_t)(i0 + i) * mm->x_row;
+    }
+    for (b = 0; b < nb; b++) {
+        const x86_fv dw = g->dw[b];
+        X86_UNROLL
+        for (i = 0; i < na; i++) {
+            const uint8_t *xb = x[i] + (size_t)b * ab;
+            __m256i xs = _mm256_loadu_si256((const __m256i *)(const void *)(xb + ab - 32)), p[X86_R];
+            __m256i c = x86_corr(t, xs);
+            x86_fv v;
+            X86_UNROLL
+            for (q = 0; q < X86_R; q++) p[q] = x86_dot32(t, g->u[b][q], xs, c);
+            v = X86_FMUL(X86_FMUL(dw, x86_h2f_bcast(xb)), X86_FCVT(x86_hsum_r(p)));
+            if (q81) v = X86_FADD(v, X86_FMUL(g->mw[b], x86_h2f_bcast(xb + 2)));
+            acc[i] = X86_FADD(acc[i], v);
+        }
+    }
+    for (i = 0; i < na; i++) x86_store_r(mm, i0 + i, r, nr, acc[i]);
+}
+
+/* Weight rows in groups of X86_R (a short last group repeats its last row;
+ * the extra lanes are not stored), activation rows in chunks of
+ * X86_MM_ACT, then one at a time. */
+#define X86_GROUPS(mm, T, ROWS_FN)                                                                         \
     do {                                                                                                   \
         int r_, i_;                                                                                        \
-        for (r_ = (mm)->r0; r_ < (mm)->r1; r_ += 4) {                                                      \
-            const T *w_[4];                                                                                \
-            int nr_ = (mm)->r1 - r_ < 4 ? (mm)->r1 - r_ : 4, q_;                                           \
-            for (q_ = 0; q_ < 4; q_++)                                                                     \
+        for (r_ = (mm)->r0; r_ < (mm)->r1; r_ += X86_R) {                                                  \
+            const T *w_[X86_R];                                                                            \
+            int nr_ = (mm)->r1 - r_ < X86_R ? (mm)->r1 - r_ : X86_R, q_;                                   \
+            for (q_ = 0; q_ < X86_R; q_++)                                                                 \
                 w_[q_] = (const T *)(const void *)((const char *)(mm)->w +                                 \
                                                    (size_t)(r_ + (q_ < nr_ ? q_ : nr_ - 1)) * (mm)->w_row); \
             for (i_ = 0; i_ + X86_MM_ACT <= (mm)->m; i_ += X86_MM_ACT) ROWS_FN(w_, r_, nr_, i_, X86_MM_ACT); \
@@ -406,14 +528,36 @@ X86_INLINE void x86_q32_rows(const clk_mm *mm, const int t, const uint8_t *const
         }                                                                                                  \
     } while (0)
 
-#define X86_Q80_ROWS(w, r, nr, i0, na) x86_q32_rows(mm, CLK_T_Q8_0, w, r, nr, i0, na)
-#define X86_Q40_ROWS(w, r, nr, i0, na) x86_q32_rows(mm, CLK_T_Q4_0, w, r, nr, i0, na)
-#define X86_Q50_ROWS(w, r, nr, i0, na) x86_q32_rows(mm, CLK_T_Q5_0, w, r, nr, i0, na)
-static void x86_mm_q8_0(const clk_mm *mm) { X86_QUADS(mm, uint8_t, X86_Q80_ROWS); }
-static void x86_mm_q4_0(const clk_mm *mm) { X86_QUADS(mm, uint8_t, X86_Q40_ROWS); }
-static void x86_mm_q5_0(const clk_mm *mm) { X86_QUADS(mm, uint8_t, X86_Q50_ROWS); }
+/* The 32-element types: whole-row unpacking for prefill (m of at least two
+ * chunks, rows that fit), else per chunk. */
+X86_INLINE void x86_mm_q32(const clk_mm *mm, const int t)
+{
+    if (mm->m >= 2 * X86_MM_ACT && mm->k / 32 <= X86_PRE_BLOCKS) {
+        x86_q32_pre g;
+        int r, i;
+        for (r = mm->r0; r < mm->r1; r += X86_R) {
+            const uint8_t *w[X86_R];
+            int nr = mm->r1 - r < X86_R ? mm->r1 - r : X86_R, q;
+            for (q = 0; q < X86_R; q++) w[q] = (const uint8_t *)mm->w + (size_t)(r + (q < nr ? q : nr - 1)) * mm->w_row;
+            x86_q32_unpack_group(mm, t, w, &g);
+            for (i = 0; i + X86_MM_ACT <= mm->m; i += X86_MM_ACT) x86_q32_rows_pre(mm, t, &g, r, nr, i, X86_MM_ACT);
+            for (; i < mm->m; i++) x86_q32_rows_pre(mm, t, &g, r, nr, i, 1);
+        }
+        return;
+    }
+    switch (t) {
+#define X86_Q32_ROWS(w, r, nr, i0, na) x86_q32_rows(mm, t, w, r, nr, i0, na)
+    default: X86_GROUPS(mm, uint8_t, X86_Q32_ROWS); break;
+#undef X86_Q32_ROWS
+    }
+}
+static void x86_mm_q8_0(const clk_mm *mm) { x86_mm_q32(mm, CLK_T_Q8_0); }
+static void x86_mm_q4_0(const clk_mm *mm) { x86_mm_q32(mm, CLK_T_Q4_0); }
+static void x86_mm_q5_0(const clk_mm *mm) { x86_mm_q32(mm, CLK_T_Q5_0); }
+static void x86_mm_q4_1(const clk_mm *mm) { x86_mm_q32(mm, CLK_T_Q4_1); }
+static void x86_mm_q5_1(const clk_mm *mm) { x86_mm_q32(mm, CLK_T_Q5_1); }
 
-/* Q4_K . Q8_K, per super-block (ref.c):
+/* Q4_K and Q5_K . Q8_K, per super-block (ref.c):
  *   isum = sum_s sc_s * (q . q8)_s     imin = sum_s m_s * (bsums[2s] + bsums[2s+1])
  *   sum += (dw * da) * (float)isum     accm += (dminw * da) * (float)imin
  *   result = sum - accm */
@@ -423,16 +567,24 @@ typedef struct x86_q4k_prep {
     __m256i m16;   /* [m0, m0, m1, m1, ..., m7, m7] as int16     */
 } x86_q4k_prep;
 
-static void x86_prep_q4k(const clk_block_q4_K *b, x86_q4k_prep *p)
+/* Q4_K (t = CLK_T_Q4_K) or Q5_K super-block at blk: the values of Q5_K
+ * get their fifth bit (bit s of qh[l] for value l of sub-block s), 0..31,
+ * which maddubs still takes with no overflow (31 * 128 * 2 < 32768). */
+static void x86_prep_q4k(int t, const uint8_t *blk, x86_q4k_prep *p)
 {
-    const __m256i lo4 = _mm256_set1_epi8(15);
-    const uint8_t *s = b->scales;
+    const __m256i lo4 = _mm256_set1_epi8(15), one = _mm256_set1_epi8(1);
+    const uint8_t *s = blk + 4, *qs = blk + (t == CLK_T_Q4_K ? 16 : 48);
     int16_t mm16[16];
     int c, j;
     for (c = 0; c < 4; c++) {
-        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(b->qs + 32 * c));
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(qs + 32 * c));
         p->q[2 * c] = _mm256_and_si256(v, lo4);
         p->q[2 * c + 1] = _mm256_and_si256(_mm256_srli_epi16(v, 4), lo4);
+    }
+    if (t == CLK_T_Q5_K) {
+        __m256i qh = _mm256_loadu_si256((const __m256i *)(const void *)(blk + 16));
+        for (j = 0; j < 8; j++) /* 16-bit shifts: bits from the next byte are masked off */
+            p->q[j] = _mm256_or_si256(p->q[j], _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, j), one), 4));
     }
     for (j = 0; j < 8; j++) {
         int sc, m;
@@ -460,45 +612,44 @@ static inline void x86_q4k_pair(const x86_q4k_prep *p, const clk_block_q8_K *a, 
     *imin = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)a->bsums), p->m16);
 }
 
-X86_INLINE void x86_q4k_rows(const clk_mm *mm, const clk_block_q4_K *const *w, int r, int nr, int i0, const int na)
+X86_INLINE void x86_q4k_rows(const clk_mm *mm, const int t, const uint8_t *const *w, int r, int nr, int i0, const int na)
 {
     const int nb = mm->k / 256;
-    __m128 sum[X86_MM_ACT], accm[X86_MM_ACT];
+    x86_fv sum[X86_MM_ACT], accm[X86_MM_ACT];
     const clk_block_q8_K *x[X86_MM_ACT];
     int i, b, q;
     for (i = 0; i < na; i++) {
-        sum[i] = accm[i] = _mm_setzero_ps();
+        sum[i] = accm[i] = X86_FZERO();
         x[i] = (const clk_block_q8_K *)(const void *)((const char *)mm->x + (size_t)(i0 + i) * mm->x_row);
     }
     for (b = 0; b < nb; b++) {
-        x86_q4k_prep p[4];
-        __m128 dw, dm;
-        for (q = 0; q < 4; q++) x86_prep_q4k(w[q] + b, &p[q]);
-        for (q = 0; q < 4; q++) {
-            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row, _MM_HINT_T0);
-            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row + 64, _MM_HINT_T0);
-            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row + 128, _MM_HINT_T0);
+        const size_t ob = (size_t)b * (t == CLK_T_Q4_K ? sizeof(clk_block_q4_K) : sizeof(clk_block_q5_K));
+        x86_q4k_prep p[X86_R];
+        x86_fv dw = x86_h2f_r(w, ob), dm = x86_h2f_r(w, ob + 2);
+        for (q = 0; q < X86_R; q++) {
+            const char *nx = (const char *)(w[q] + ob) + X86_R * mm->w_row;
+            x86_prep_q4k(t, w[q] + ob, &p[q]);
+            _mm_prefetch(nx, _MM_HINT_T0);
+            _mm_prefetch(nx + 64, _MM_HINT_T0);
+            _mm_prefetch(nx + 128, _MM_HINT_T0);
         }
-        dw = x86_h2f4p(&w[0][b].d, &w[1][b].d, &w[2][b].d, &w[3][b].d);
-        dm = x86_h2f4p(&w[0][b].dmin, &w[1][b].dmin, &w[2][b].dmin, &w[3][b].dmin);
         X86_UNROLL
         for (i = 0; i < na; i++) {
             const clk_block_q8_K *a = x[i] + b;
-            __m256i s0, s1, s2, s3, m0, m1, m2, m3;
-            __m128 da = _mm_set1_ps(a->d);
-            x86_q4k_pair(&p[0], a, &s0, &m0);
-            x86_q4k_pair(&p[1], a, &s1, &m1);
-            x86_q4k_pair(&p[2], a, &s2, &m2);
-            x86_q4k_pair(&p[3], a, &s3, &m3);
-            sum[i] = _mm_add_ps(sum[i], _mm_mul_ps(_mm_mul_ps(dw, da), _mm_cvtepi32_ps(x86_hsum4_epi32(s0, s1, s2, s3))));
-            accm[i] = _mm_add_ps(accm[i], _mm_mul_ps(_mm_mul_ps(dm, da), _mm_cvtepi32_ps(x86_hsum4_epi32(m0, m1, m2, m3))));
+            __m256i s[X86_R], m[X86_R];
+            x86_fv da = X86_FSET1(a->d);
+            for (q = 0; q < X86_R; q++) x86_q4k_pair(&p[q], a, &s[q], &m[q]);
+            sum[i] = X86_FADD(sum[i], X86_FMUL(X86_FMUL(dw, da), X86_FCVT(x86_hsum_r(s))));
+            accm[i] = X86_FADD(accm[i], X86_FMUL(X86_FMUL(dm, da), X86_FCVT(x86_hsum_r(m))));
         }
     }
-    for (i = 0; i < na; i++) x86_store4(mm, i0 + i, r, nr, _mm_sub_ps(sum[i], accm[i]));
+    for (i = 0; i < na; i++) x86_store_r(mm, i0 + i, r, nr, X86_FSUB(sum[i], accm[i]));
 }
 
-#define X86_Q4K_ROWS(w, r, nr, i0, na) x86_q4k_rows(mm, w, r, nr, i0, na)
-static void x86_mm_q4k(const clk_mm *mm) { X86_QUADS(mm, clk_block_q4_K, X86_Q4K_ROWS); }
+#define X86_Q4K_ROWS(w, r, nr, i0, na) x86_q4k_rows(mm, CLK_T_Q4_K, w, r, nr, i0, na)
+#define X86_Q5K_ROWS(w, r, nr, i0, na) x86_q4k_rows(mm, CLK_T_Q5_K, w, r, nr, i0, na)
+static void x86_mm_q4k(const clk_mm *mm) { X86_GROUPS(mm, uint8_t, X86_Q4K_ROWS); }
+static void x86_mm_q5k(const clk_mm *mm) { X86_GROUPS(mm, uint8_t, X86_Q5K_ROWS); }
 
 /* Q6_K . Q8_K: isum = sum_s sc_s * ((q-32) . q8)_s over 16 sub-blocks of
  * 16 = sum_s sc_s * (q . q8)_s - 32 * sum_s sc_s * bsums[s] (q in 0..63
@@ -542,40 +693,41 @@ static inline __m256i x86_q6k_pair(const x86_q6k_prep *p, const clk_block_q8_K *
     return _mm256_sub_epi32(acc, _mm256_slli_epi32(corr, 5));
 }
 
-X86_INLINE void x86_q6k_rows(const clk_mm *mm, const clk_block_q6_K *const *w, int r, int nr, int i0, const int na)
+X86_INLINE void x86_q6k_rows(const clk_mm *mm, const uint8_t *const *w, int r, int nr, int i0, const int na)
 {
     const int nb = mm->k / 256;
-    __m128 sum[X86_MM_ACT];
+    x86_fv sum[X86_MM_ACT];
     const clk_block_q8_K *x[X86_MM_ACT];
     int i, b, q;
     for (i = 0; i < na; i++) {
-        sum[i] = _mm_setzero_ps();
+        sum[i] = X86_FZERO();
         x[i] = (const clk_block_q8_K *)(const void *)((const char *)mm->x + (size_t)(i0 + i) * mm->x_row);
     }
     for (b = 0; b < nb; b++) {
-        x86_q6k_prep p[4];
-        __m128 dw;
-        for (q = 0; q < 4; q++) x86_prep_q6k(w[q] + b, &p[q]);
-        for (q = 0; q < 4; q++) {
-            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row, _MM_HINT_T0);
-            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row + 64, _MM_HINT_T0);
-            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row + 128, _MM_HINT_T0);
-            _mm_prefetch((const char *)(w[q] + b) + 4 * mm->w_row + 192, _MM_HINT_T0);
+        const size_t ob = (size_t)b * sizeof(clk_block_q6_K);
+        x86_q6k_prep p[X86_R];
+        x86_fv dw = x86_h2f_r(w, ob + offsetof(clk_block_q6_K, d));
+        for (q = 0; q < X86_R; q++) {
+            const char *nx = (const char *)(w[q] + ob) + X86_R * mm->w_row;
+            x86_prep_q6k((const clk_block_q6_K *)(const void *)(w[q] + ob), &p[q]);
+            _mm_prefetch(nx, _MM_HINT_T0);
+            _mm_prefetch(nx + 64, _MM_HINT_T0);
+            _mm_prefetch(nx + 128, _MM_HINT_T0);
+            _mm_prefetch(nx + 192, _MM_HINT_T0);
         }
-        dw = x86_h2f4p(&w[0][b].d, &w[1][b].d, &w[2][b].d, &w[3][b].d);
         X86_UNROLL
         for (i = 0; i < na; i++) {
             const clk_block_q8_K *a = x[i] + b;
-            __m128i is = x86_hsum4_epi32(x86_q6k_pair(&p[0], a), x86_q6k_pair(&p[1], a), x86_q6k_pair(&p[2], a),
-                                         x86_q6k_pair(&p[3], a));
-            sum[i] = _mm_add_ps(sum[i], _mm_mul_ps(_mm_mul_ps(dw, _mm_set1_ps(a->d)), _mm_cvtepi32_ps(is)));
+            __m256i s[X86_R];
+            for (q = 0; q < X86_R; q++) s[q] = x86_q6k_pair(&p[q], a);
+            sum[i] = X86_FADD(sum[i], X86_FMUL(X86_FMUL(dw, X86_FSET1(a->d)), X86_FCVT(x86_hsum_r(s))));
         }
     }
-    for (i = 0; i < na; i++) x86_store4(mm, i0 + i, r, nr, sum[i]);
+    for (i = 0; i < na; i++) x86_store_r(mm, i0 + i, r, nr, sum[i]);
 }
 
 #define X86_Q6K_ROWS(w, r, nr, i0, na) x86_q6k_rows(mm, w, r, nr, i0, na)
-static void x86_mm_q6k(const clk_mm *mm) { X86_QUADS(mm, clk_block_q6_K, X86_Q6K_ROWS); }
+static void x86_mm_q6k(const clk_mm *mm) { X86_GROUPS(mm, uint8_t, X86_Q6K_ROWS); }
 
 /* F32 and F16 weights (f32 / f16 activations): per pair, 8 float lanes of
  * fused multiply-adds over the row, a fixed horizontal sum, then the tail
@@ -593,6 +745,27 @@ static float x86_dot_f16(const uint16_t *a, const uint16_t *b, int k)
     }
     s = x86_hsum_ps(_mm256_add_ps(s0, s1));
     for (; j < k; j++) s += x86_h2f(a[j]) * x86_h2f(b[j]);
+    return s;
+}
+
+/* bf16 is the top half of a float: widen and shift, exactly */
+static inline __m256 x86_bf16x8(const uint16_t *p)
+{
+    __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(const void *)p));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
+}
+
+static float x86_dot_bf16(const uint16_t *a, const uint16_t *b, int k)
+{
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    float s;
+    int j = 0;
+    for (; j + 16 <= k; j += 16) {
+        s0 = _mm256_fmadd_ps(x86_bf16x8(a + j), x86_bf16x8(b + j), s0);
+        s1 = _mm256_fmadd_ps(x86_bf16x8(a + j + 8), x86_bf16x8(b + j + 8), s1);
+    }
+    s = x86_hsum_ps(_mm256_add_ps(s0, s1));
+    for (; j < k; j++) s += clk_bf16_to_fp32(a[j]) * clk_bf16_to_fp32(b[j]);
     return s;
 }
 
@@ -622,8 +795,9 @@ static void x86_mm_float(const clk_mm *mm)
         for (i = 0; i < mm->m; i++) {
             const void *x = (const char *)mm->x + (size_t)i * mm->x_row;
             mm->y[(size_t)i * mm->ldy + (size_t)r] =
-                mm->wtype == CLK_T_F32 ? x86_dot_f32((const float *)w, (const float *)x, mm->k)
-                                       : x86_dot_f16((const uint16_t *)w, (const uint16_t *)x, mm->k);
+                mm->wtype == CLK_T_F32    ? x86_dot_f32((const float *)w, (const float *)x, mm->k)
+                : mm->wtype == CLK_T_F16 ? x86_dot_f16((const uint16_t *)w, (const uint16_t *)x, mm->k)
+                                         : x86_dot_bf16((const uint16_t *)w, (const uint16_t *)x, mm->k);
         }
     }
 }
@@ -639,10 +813,14 @@ static void x86_matmul(const clk_mm *mm)
     case CLK_T_Q8_0: x86_mm_q8_0(mm); break;
     case CLK_T_Q4_0: x86_mm_q4_0(mm); break;
     case CLK_T_Q5_0: x86_mm_q5_0(mm); break;
+    case CLK_T_Q4_1: x86_mm_q4_1(mm); break;
+    case CLK_T_Q5_1: x86_mm_q5_1(mm); break;
     case CLK_T_Q4_K: x86_mm_q4k(mm); break;
+    case CLK_T_Q5_K: x86_mm_q5k(mm); break;
     case CLK_T_Q6_K: x86_mm_q6k(mm); break;
     case CLK_T_F32:
-    case CLK_T_F16: x86_mm_float(mm); break;
+    case CLK_T_F16:
+    case CLK_T_BF16: x86_mm_float(mm); break;
     default: clk_ref_kernels.matmul(mm); break;
     }
 }
@@ -793,6 +971,21 @@ static const clk_kernels x86_kernels = {
     x86_geglu,
 };
 
+/* The table under the name the including file gives it (for PORT=x86,
+ * where x86_dispatch.c chooses between the two at run time), and as the
+ * port's table when this file's port is the one built. */
+const clk_kernels *CLK_X86_TABLE(void);
+const clk_kernels *CLK_X86_TABLE(void) { return &x86_kernels; }
+
+#ifndef CLK_PORT_NAME
+#define CLK_PORT_NAME ref
+#endif
+#define CLK_X86_ID_avx2 2
+#define CLK_X86_ID_avx512 3
+#define CLK_X86_PASTE_(a, b) a##b
+#define CLK_X86_PASTE(a, b) CLK_X86_PASTE_(a, b)
+#if CLK_X86_PASTE(CLK_X86_ID_, CLK_PORT_NAME) == CLK_X86_SELF
 const clk_kernels *clk_port_kernels(void) { return &x86_kernels; }
+#endif
 
 #endif /* CLK_X86_KERNELS_H */

@@ -272,7 +272,7 @@ static void test_quantize_act_byte_exact(void)
 
 /* -------------------------------------------------------------- matmul */
 
-enum { MM_ROWS = 13, MM_M = 9 };
+enum { MM_ROWS = 13, MM_M = 19 }; /* m above two chunks of 8: every tile path */
 
 typedef struct mm_case {
     int t, k, act;
