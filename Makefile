@@ -396,7 +396,7 @@ build/bench/qwen2.5-0.5b-%.gguf: $(MAKE_MODEL)
 $(BUILD)/tests/test_eval: | $(DEFAULT_MODEL)
 # make demo: the README's main command (under a minute on one core)
 .PHONY: demo
-demo: $(BUILD)/clika $(DEFAULT_MODEL)
+demo: all $(DEFAULT_MODEL)
 	$(RUN) $(BUILD)/clika eval $(DEFAULT_MODEL) --data fixtures/clika-mini --out build/demo
 # ------------------------------------------------ end of clika eval
 
