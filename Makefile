@@ -281,9 +281,10 @@ fuzz: fuzz-tokenizer
 #                     The AArch64 dot-product tier (NEON_DOTPROD=1, qemu -cpu max)
 #                     runs the kernel tests and the goldens only (test_port, test_forward).
 # Each entry: name:prefix:port:qemu (the sysroot is /usr/<triple>).
-CROSS_TARGETS = aarch64:aarch64-linux-gnu-:neon:qemu-aarch64 \
-                armv7:arm-linux-gnueabihf-:neon:qemu-arm \
-                riscv64:riscv64-linux-gnu-:ref:qemu-riscv64
+# (the slowest first, so that make -j2 keeps both cores busy to the end)
+CROSS_TARGETS = riscv64:riscv64-linux-gnu-:ref:qemu-riscv64 \
+                aarch64:aarch64-linux-gnu-:neon:qemu-aarch64 \
+                armv7:arm-linux-gnueabihf-:neon:qemu-arm
 CROSS_NAMES  := $(foreach t,$(CROSS_TARGETS),$(word 1,$(subst :, ,$(t))))
 .PHONY: check-cross check-cross-dotprod $(CROSS_NAMES:%=check-cross-%) test-build print-build print-tests
 check-cross: $(CROSS_NAMES:%=check-cross-%) check-cross-dotprod
