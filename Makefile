@@ -373,6 +373,15 @@ build/bench/qwen2.5-0.5b-%.gguf: $(MAKE_MODEL)
 	$(RUN) $(MAKE_MODEL) --preset qwen2.5-0.5b $(if $(wildcard $(BENCH_VOCAB)),--vocab $(BENCH_VOCAB)) --type $* --threads $(MODEL_THREADS) --out $@
 # ------------------------------------------------ end of generated models
 
+# ------------------------------------------------ clika eval (issue 7, branch eval)
+# tests/test_eval.c runs clika eval on fixtures/clika-mini with the default model.
+$(BUILD)/tests/test_eval: | $(DEFAULT_MODEL)
+# make demo: the README's main command (under a minute on one core)
+.PHONY: demo
+demo: $(BUILD)/clika $(DEFAULT_MODEL)
+	$(RUN) $(BUILD)/clika eval $(DEFAULT_MODEL) --data fixtures/clika-mini --out build/demo
+# ------------------------------------------------ end of clika eval
+
 clean:
 	rm -rf build clika
 

@@ -23,6 +23,7 @@ clk_eval_opts clk_eval_defaults(void)
     o.max_new = 4;
     o.prompt = CLK_PROMPT_RAW;
     o.reuse = 1;
+    o.option_rows = CLK_OPTION_ROWS;
     o.max_prompt = 0;
     return o;
 }
@@ -82,7 +83,7 @@ int clk_eval_template_detect(const char *tmpl, size_t len)
 
 /* ------------------------------------------------------------- planning */
 
-int clk_eval_n_out(const clk_eval_opts *o) { return o->mode == CLK_EVAL_OPTION ? CLK_MAX_OPTION_TOKENS : 1; }
+int clk_eval_n_out(const clk_eval_opts *o) { return o->mode == CLK_EVAL_OPTION ? o->option_rows : 1; }
 
 size_t clk_eval_max_text(const clk_eval_opts *o)
 {
@@ -114,9 +115,11 @@ clk_status clk_eval_init(clk_eval *ev, clk_fwd *f, clk_tok *tok, const clk_eval_
     if (o->max_new < 1 || o->max_new > CLK_MAX_EVAL_NEW)
         return clk_fail(e, CLK_E_LIMIT, "eval: %d new tokens asked for, CLK_MAX_EVAL_NEW is %d", o->max_new,
                         CLK_MAX_EVAL_NEW);
-    if (o->mode == CLK_EVAL_OPTION && f->o.n_out < CLK_MAX_OPTION_TOKENS)
+    if (o->option_rows < 1 || o->option_rows > CLK_OPTION_ROWS)
+        return clk_fail(e, CLK_E_ARG, "eval: %d option rows per call (1..%d)", o->option_rows, CLK_OPTION_ROWS);
+    if (o->mode == CLK_EVAL_OPTION && f->o.n_out < o->option_rows)
         return clk_fail(e, CLK_E_INTERNAL, "eval: option mode needs %d logit rows, the decoder was planned for %d",
-                        CLK_MAX_OPTION_TOKENS, f->o.n_out);
+                        o->option_rows, f->o.n_out);
     ev->f = f;
     ev->tok = tok;
     ev->o = *o;
@@ -326,8 +329,8 @@ static clk_status run_option(clk_eval *ev, clk_eval_item *it, clk_err *e)
     CLK_TRY(encode(ev, ev->text, wl, ev->pids, ev->cap_ids, &np, e));
     it->n_prompt = (int)np;
     for (j = 0; j < it->n_options; j++) {
-        size_t k = 0, m, i;
-        int rows[CLK_MAX_OPTION_TOKENS], n_rows;
+        size_t k = 0, m, i, c, R = (size_t)ev->o.option_rows;
+        int rows[CLK_OPTION_ROWS], n_rows;
         double sum = 0;
         if (wl + 1 + olen[j] > ev->cap_text) return clk_fail(e, CLK_E_INTERNAL, "eval text planned too small");
         ev->text[wl] = ' ';
@@ -342,11 +345,17 @@ static clk_status run_option(clk_eval *ev, clk_eval_item *it, clk_err *e)
         if (n_rows > CLK_MAX_OPTION_TOKENS)
             return clk_fail(e, CLK_E_LIMIT, "option mode: option %c is %d tokens, CLK_MAX_OPTION_TOKENS is %d",
                             'A' + j, n_rows, CLK_MAX_OPTION_TOKENS);
-        for (i = 0; i < (size_t)n_rows; i++) rows[i] = (int)(k - 1 + i);
-        CLK_TRY(fwd_run(ev, ev->ids, (int)nw, (int)k - 1, rows, n_rows, e));
-        for (i = 0; i < (size_t)n_rows; i++) {
-            const float *row = ev->f->logits + i * (size_t)n_vocab;
-            sum += (double)row[ev->ids[k + i]] - log_sum_exp(row, n_vocab);
+        /* rows k-1 .. nw-2 predict tokens k .. nw-1; they are computed
+         * option_rows at a time (a cached prefix plus a suffix gives
+         * the same bits, so the chunks change nothing but memory) */
+        for (c = 0; c < (size_t)n_rows; c += R) {
+            size_t nc = (size_t)n_rows - c < R ? (size_t)n_rows - c : R;
+            for (i = 0; i < nc; i++) rows[i] = (int)(k - 1 + c + i);
+            CLK_TRY(fwd_run(ev, ev->ids, (int)(k + c + nc - 1), (int)(k - 1 + c), rows, (int)nc, e));
+            for (i = 0; i < nc; i++) {
+                const float *row = ev->f->logits + i * (size_t)n_vocab;
+                sum += (double)row[ev->ids[k + c + i]] - log_sum_exp(row, n_vocab);
+            }
         }
         it->score[j] = sum;
         it->score_norm[j] = olen[j] ? sum / (double)olen[j] : sum;

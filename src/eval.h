@@ -62,10 +62,15 @@
 #ifndef CLK_MAX_EVAL_RES
 #define CLK_MAX_EVAL_RES 4096
 #endif
-/* Tokens of one option's continuation in option mode (logit rows asked
- * for in one call). */
+/* Tokens of one option's continuation in option mode. */
 #ifndef CLK_MAX_OPTION_TOKENS
-#define CLK_MAX_OPTION_TOKENS 256
+#define CLK_MAX_OPTION_TOKENS 4096
+#endif
+/* Logit rows option mode asks for per decoder call (the logits buffer is
+ * this many rows of n_vocab floats: 19 MB for Qwen's 151936 tokens);
+ * longer options are scored in several calls, with the same bits. */
+#ifndef CLK_OPTION_ROWS
+#define CLK_OPTION_ROWS 32
 #endif
 /* ---- end of eval limits ---- */
 
@@ -82,6 +87,8 @@ typedef struct clk_eval_opts {
     int prompt;        /* CLK_PROMPT_*                                        */
     int reuse;         /* 1: reuse the cached prefix (default); 0: evaluate every
                           prompt from position 0 (tests compare the two)       */
+    int option_rows;   /* option mode: logit rows per decoder call (default
+                          CLK_OPTION_ROWS; tests use 1 to check the chunking)  */
     size_t max_prompt; /* bytes of the longest prompt that will be given       */
 } clk_eval_opts;
 

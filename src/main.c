@@ -2005,6 +2005,11 @@ static void help_eval(void)
            "  --model-name NAME result file name (default: the model file's base name)\n"
            "  --quiet           no progress on standard error\n"
            "  --no-mmap         read files into memory instead of mapping them\n"
+           "  --batch N         prompt tokens per decoder step (default 512; same results)\n"
+           "  --no-reuse        evaluate every prompt from position 0 instead of reusing\n"
+           "                    the cached shared prefix (same results, slower: for tests)\n"
+           "  --option-rows N   option mode: logit rows per decoder call (1..32, default\n"
+           "                    32; same results: for tests)\n"
            "  --tasks fictional the Conductivity level (XRR) with generated answers; a run\n"
            "                    of its own: see 'clika eval --tasks fictional --help'\n",
            prog);
@@ -2478,6 +2483,63 @@ static void eval_agreement(clk_arena *a, eval_bufs *b, eval_stats *st)
     }
 }
 
+/* "dir/name.gguf" -> "name.gguf" */
+static const char *path_base(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+/* OUTDIR/eval.run: what the results in OUTDIR are computed with - the model
+ * file (name and size), every adapter (name, size, scale), the answer name,
+ * mode, prompt, --limit and --shard. Written before the first item of a new
+ * run; a resumed run must match it line for line, so that results of another
+ * model or adapter are never appended to a file that looks the same. */
+static void eval_identity(const model_file *mf, int prompt)
+{
+    static char want[8192], have[8192];
+    char path[CLK_MAX_PATH];
+    size_t n = 0;
+    uint64_t size, got = 0;
+    int d = 0, k;
+    clk_oserr os;
+    clk_err e;
+    clk_file f;
+#define ID_ADD(...) (n += (size_t)snprintf(want + n, n < sizeof want ? sizeof want - n : 0, __VA_ARGS__))
+    ID_ADD("# clika eval: what this directory's results were computed with; a resumed run must match it\n");
+    ID_ADD("model\t%s\t%llu\n", path_base(mf->path), (unsigned long long)mf->size);
+    for (k = 0; k < n_loras; k++)
+        ID_ADD("lora\t%s\t%llu\t%.9g\n", path_base(the_loras[k].path), (unsigned long long)the_loras[k].size,
+               (double)the_loras[k].scale);
+    ID_ADD("name\t%s\nmode\t%s\nprompt\t%s\nlimit\t%ld\nshard\t%d\t%d\n", ecfg.name, clk_eval_mode_name(ecfg.mode),
+           clk_eval_prompt_name(prompt), ecfg.limit, ecfg.shard, ecfg.of);
+#undef ID_ADD
+    if (n >= sizeof want || snprintf(path, sizeof path, "%s/eval.run", ecfg.out) >= (int)sizeof path) {
+        clk_fail(&e, CLK_E_LIMIT, "eval.run of %s: more than %u bytes of paths", ecfg.out, (unsigned)sizeof want);
+        die(&e);
+    }
+    if (clk_sys_stat(path, &size, &d) == 0) {
+        const char *a = want, *b = have;
+        if (size >= sizeof have || clk_sys_read_head(path, have, size, &got, &os) != 0 || got != size) {
+            clk_fail(&e, CLK_E_DATA, "%s: unreadable or longer than %u bytes", path, (unsigned)sizeof have - 1);
+            die(&e);
+        }
+        have[got] = 0;
+        if (!strcmp(want, have)) return;
+        while (*a && *a == *b) a++, b++; /* report the first line that differs */
+        while (a > want && a[-1] != '\n') a--;
+        while (b > have && b[-1] != '\n') b--;
+        clk_fail(&e, CLK_E_DATA, "%s: this directory holds results computed with '%.*s', this run has '%.*s': use a "
+                 "new --out, or the options of the first run", path, (int)strcspn(b, "\n"), b, (int)strcspn(a, "\n"), a);
+        die(&e);
+    }
+    if (clk_sys_mkdirs(ecfg.out, &os) != 0 || clk_sys_create(&f, path, &os) != 0 ||
+        clk_sys_write(&f, want, n, &os) != 0 || clk_sys_commit(&f, &os) != 0) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+}
+
 static void eval_manifest(const char *model_path, int prompt)
 {
     char path[CLK_MAX_PATH];
@@ -2933,7 +2995,7 @@ static int cmd_eval(int argc, char **argv)
 {
     const char *o_data = NULL, *o_out = NULL, *o_tasks = NULL, *o_langs = NULL, *o_mode = NULL, *o_limit = NULL,
                *o_threads = NULL, *o_ctx = NULL, *o_mem = NULL, *o_name = NULL, *o_quiet = NULL, *o_shard = NULL,
-               *o_prompt = NULL, *o_nomap = NULL, *o_noreuse = NULL, *o_batch = NULL;
+               *o_prompt = NULL, *o_nomap = NULL, *o_noreuse = NULL, *o_batch = NULL, *o_orows = NULL;
     const opt opts[] = {{"--data", NULL, 1, &o_data},         {"--out", "-o", 1, &o_out},
                         {"--tasks", NULL, 1, &o_tasks},       {"--langs", NULL, 1, &o_langs},
                         {"--mode", NULL, 1, &o_mode},         {"--limit", NULL, 1, &o_limit},
@@ -2942,7 +3004,7 @@ static int cmd_eval(int argc, char **argv)
                         {"--quiet", "-q", 0, &o_quiet},       {"--shard", NULL, 1, &o_shard},
                         {"--prompt", NULL, 1, &o_prompt},     {"--no-mmap", NULL, 0, &o_nomap},
                         {"--no-reuse", NULL, 0, &o_noreuse},  {"--batch", NULL, 1, &o_batch},
-                        {NULL, NULL, 0, NULL}};
+                        {"--option-rows", NULL, 1, &o_orows}, {NULL, NULL, 0, NULL}};
     const char *pos[1] = {NULL};
     static run_ctx r;
     static char name_buf[CLK_MAX_FILENAME], tasks_buf[256], langs_buf[256];
@@ -3042,6 +3104,7 @@ static int cmd_eval(int argc, char **argv)
     eo.mode = ecfg.mode;
     eo.prompt = prompt;
     eo.reuse = o_noreuse == NULL;
+    eo.option_rows = (int)opt_int("eval", "--option-rows", o_orows, 1, CLK_OPTION_ROWS, CLK_OPTION_ROWS);
     eo.max_prompt = (size_t)max_prompt;
     {
         long dflt = (long)clk_tok_max_tokens(clk_eval_max_text(&eo)) + eo.max_new;
@@ -3053,6 +3116,9 @@ static int cmd_eval(int argc, char **argv)
 
     /* the run arena: tokenizer, eval, decoder, JSON scratch, result line, file buffers */
     memset(&b, 0, sizeof b);
+    /* JSON scratch: the longest input line, or a result line this run writes
+     * (read back for the generate/letter agreement at the end) */
+    if (clk_eval_record_bytes((size_t)max_prompt) > longest) longest = clk_eval_record_bytes((size_t)max_prompt);
     b.json_bytes = clk_json_bytes(longest);
     b.file_cap = (clk_sys_can_map() && !ecfg.no_mmap) ? 0 : max_file;
     if (clk_tok_plan(&r.mf.g, clk_eval_max_text(&eo), &r.plan, &e) != CLK_OK) die_in(pos[0], &e);
@@ -3090,11 +3156,12 @@ static int cmd_eval(int argc, char **argv)
         if (clk_arena_alloc(&r.arena, (size_t)b.file_cap, "eval file buffers", &b.file[k], &e) != CLK_OK) die(&e);
     /* the JSON scratch is what remains: parsed lines come and go above this mark */
 
+    eval_identity(&r.mf, prompt);
     memset(&prog_state, 0, sizeof prog_state);
     memset(&st, 0, sizeof st);
     prog_state.tty = clk_sys_isatty(2);
     for (k = 0; k < ecfg.n_units; k++) prog_state.total += ecfg.unit[k].n_mine;
-    t0 = prog_state.t0 = clk_sys_seconds();
+    t0 = prog_state.t0 = prog_state.last = clk_sys_seconds();
     for (k = 0; k < ecfg.n_units; k++) eval_unit_run(&ecfg.unit[k], &ev, &r.arena, &b, &prog_state, &st);
     if (!ecfg.quiet && prog_state.tty) fputc('\n', stderr);
     {
