@@ -292,33 +292,26 @@ fuzz: fuzz-tokenizer
 #                     The AArch64 dot-product tier (NEON_DOTPROD=1, qemu -cpu max)
 #                     runs the kernel tests and the goldens only (test_port, test_forward).
 # Each entry: name:prefix:port:qemu (the sysroot is /usr/<triple>).
-CROSS_TARGETS = aarch64:aarch64-linux-gnu-:neon:qemu-aarch64 \
-                armv7:arm-linux-gnueabihf-:neon:qemu-arm \
-                riscv64:riscv64-linux-gnu-:ref:qemu-riscv64
+# (the slowest first, so that make -j2 keeps both cores busy to the end)
+CROSS_TARGETS = riscv64:riscv64-linux-gnu-:ref:qemu-riscv64 \
+                aarch64:aarch64-linux-gnu-:neon:qemu-aarch64 \
+                armv7:arm-linux-gnueabihf-:neon:qemu-arm
 CROSS_NAMES  := $(foreach t,$(CROSS_TARGETS),$(word 1,$(subst :, ,$(t))))
-.PHONY: check-cross check-cross-dotprod $(CROSS_NAMES:%=check-cross-%)
+.PHONY: check-cross check-cross-dotprod $(CROSS_NAMES:%=check-cross-%) test-build print-build print-tests
 check-cross: $(CROSS_NAMES:%=check-cross-%) check-cross-dotprod
 	@echo "check-cross: $(CROSS_NAMES) dotprod all passed"
-check-cross-dotprod:
-	@log=build/check-cross-dotprod.log; mkdir -p build; start=$$(date +%s); \
-	if CLK_TEST_QUICK=1 $(MAKE) --no-print-directory CROSS=aarch64-linux-gnu- PORT=neon NEON_DOTPROD=1 \
-	       RUN="qemu-aarch64 -cpu max -L /usr/aarch64-linux-gnu" TEST_ONLY="port forward" OPT="$(OPT)" test >$$log 2>&1; then \
-	    echo "check-cross dotprod (aarch64-linux-gnu, PORT=neon NEON_DOTPROD=1, test_port + test_forward): $$(tail -n 1 $$log) in $$(( $$(date +%s) - start )) s"; \
-	else \
-	    grep -E 'FAIL|rror' $$log | head -n 40; \
-	    echo "check-cross dotprod: FAILED ($$(tail -n 1 $$log)); see $$log"; exit 1; \
-	fi
 $(CROSS_NAMES:%=check-cross-%): check-cross-%:
-	@set -- $(subst :, ,$(filter $*:%,$(CROSS_TARGETS))); \
-	log=build/check-cross-$$1.log; mkdir -p build; \
-	start=$$(date +%s); \
-	if CLK_TEST_QUICK=1 $(MAKE) --no-print-directory CROSS=$$2 PORT=$$3 \
-	       RUN="$$4 -L /usr/$${2%-}" OPT="$(OPT)" test >$$log 2>&1; then \
-	    echo "check-cross $$1 ($${2%-}, PORT=$$3, $$4): $$(tail -n 1 $$log) in $$(( $$(date +%s) - start )) s"; \
-	else \
-	    grep -E 'FAIL|rror' $$log | head -n 40; \
-	    echo "check-cross $$1: FAILED ($$(tail -n 1 $$log)); see $$log"; exit 1; \
-	fi
+	@MAKE="$(MAKE)" sh tools/check-cross.sh $(subst :, ,$(filter $*:%,$(CROSS_TARGETS))) OPT="$(OPT)"
+check-cross-dotprod:
+	@MAKE="$(MAKE)" sh tools/check-cross.sh dotprod aarch64-linux-gnu- neon "qemu-aarch64 -cpu max" \
+	    NEON_DOTPROD=1 TEST_ONLY="port forward" OPT="$(OPT)"
+# for tools/check-cross.sh: build every test without running it; name the build
+# directory and the test executables
+test-build: $(TESTS) $(CLK_BIN)
+print-build:
+	@echo $(BUILD)
+print-tests:
+	@echo $(TESTS)
 
 # make check-static   builds the static binaries - musl (CC=musl-gcc STATIC=1) and
 #                     glibc (STATIC=1) - and runs each in an empty directory with a

@@ -28,7 +28,8 @@
  *                  multiply-add on AArch64), within test_port.c's
  *                  CLK_TOL_MM_REL of the reference's double sum.
  *                  Other weight types (Q4_1, Q5_*, Q5_K, BF16) and the f32
- *                  activation route: the reference.
+ *                  activation route: the reference (F32 weights excepted:
+ *                  both routes multiply the same f32 rows, in lanes).
  *   dot_f32, axpy_f32: float lanes (tolerances in tests/test_port.c).
  *
  * The matmul tile: one weight row at a time, activation rows in chunks of
@@ -477,7 +478,9 @@ static void neon_matmul(const clk_mm *mm)
 {
     void (*fn)(const clk_mm *, const uint8_t *, int, int, float *) = NULL;
     int r, i0, i;
-    if (mm->act != CLK_ACT_NATIVE) {
+    /* the f32 route: the reference, except for F32 weights, whose native
+     * activations are the same f32 rows - both routes must give the same bits */
+    if (mm->act != CLK_ACT_NATIVE && mm->wtype != CLK_T_F32) {
         clk_ref_kernels.matmul(mm);
         return;
     }
@@ -515,13 +518,18 @@ static float neon_dot_f32(const float *a, const float *b, int n)
     return dot_float_row(CLK_T_F32, a, b, n);
 }
 
-/* y + a*x: fused on AArch64 (one rounding), two roundings on ARMv7. */
+/* y + a*x: fused on AArch64 (one rounding, the tail too, so an element's
+ * bits do not depend on where a call starts), two roundings on ARMv7. */
 static void neon_axpy_f32(float *y, float a, const float *x, int n)
 {
     const float32x4_t va = vdupq_n_f32(a);
     int i = 0;
     for (; i + 4 <= n; i += 4) vst1q_f32(y + i, neon_fma(vld1q_f32(y + i), va, vld1q_f32(x + i)));
+#if NEON_A64
+    for (; i < n; i++) y[i] = fmaf(a, x[i], y[i]);
+#else
     for (; i < n; i++) y[i] = y[i] + a * x[i];
+#endif
 }
 
 /* The reference's entries for what this port does not accelerate (the
