@@ -1,6 +1,6 @@
 # clika - cross-lingual knowledge alignment, measured on the machines people have.
 #
-#   make                      build ./clika for this machine (portable defaults)
+#   make                      build ./clika for this kind of machine (portable defaults)
 #   make test                 build and run every test; ends with "N passed, M failed"
 #   make PORT=avx2            x86-64 with AVX2+FMA+F16C kernels (PORT=avx512: AVX-512+VNNI;
 #                             PORT=x86: both, chosen at run time from the CPU)
@@ -15,10 +15,13 @@
 #
 # ====================== settings: override on the command line =====================
 # CC: the compiler (make's default "cc"; "gcc" with CROSS set, as the cross
-# packages install <prefix>gcc only)
+# packages install <prefix>gcc only). "?=" keeps make's own default visible
+# as such, which is how a cross build knows to switch to gcc.
+CC     ?= cc
 CROSS   =
-# PORT: ref | avx2 | avx512 | x86 | neon | auto (auto: neon on ARM, ref elsewhere;
-#       x86: avx2 and avx512 both built in, chosen at run time from the CPU)
+# PORT: ref | avx2 | avx512 | x86 | neon | auto (auto: x86 on x86-64, neon on ARM,
+#       ref elsewhere). x86: the avx2 and avx512 port files both built in, the CPU
+#       chooses at run time, so the binary still runs on any x86-64-v2 machine.
 PORT    = auto
 # STATIC=1 links a static binary (glibc, or musl with CC=musl-gcc)
 STATIC  = 0
@@ -70,6 +73,8 @@ endif
 ifeq ($(PORT),auto)
   ifneq ($(filter aarch64 arm%,$(ARCH)),)
     PORT := neon
+  else ifeq ($(ARCH),x86_64)
+    PORT := x86
   else
     PORT := ref
   endif

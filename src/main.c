@@ -571,6 +571,7 @@ static int cmd_info(int argc, char **argv)
         if (have_model) fprintf(f, ",\"weight_bytes\":%llu", (unsigned long long)m->weight_bytes);
         fprintf(f, ",\"build\":");
         json_str(f, clk_port_build(), strlen(clk_port_build()));
+        fprintf(f, ",\"kernels\":\"%s\"", clk_port_kernels()->name);
         fprintf(f, ",\"plan\":{\"n_ctx\":%d,\"n_batch\":%d,\"n_threads\":%d,\"n_out\":%d,\"max_text\":%llu,"
                    "\"mapped\":%llu,\"lines\":{",
                 ro.n_ctx, ro.n_batch, ro.n_threads, ro.n_out, (unsigned long long)max_text,
@@ -659,6 +660,7 @@ static int cmd_info(int argc, char **argv)
         fprintf(f, "parameters      %llu\n", (unsigned long long)n_params);
         fprintf(f, "tensor bytes    %llu (%s)\n", (unsigned long long)tensor_bytes, human(tensor_bytes, hb, sizeof hb));
         fprintf(f, "build           %s\n", clk_port_build());
+        fprintf(f, "kernels         %s (this CPU)\n", clk_port_kernels()->name);
         if (!have_hp) fprintf(f, "(no hyper-parameters: only the index is planned)\n");
         plan_print(f, &plan, have_hp ? &ro : NULL, max_text);
     }
@@ -3485,7 +3487,7 @@ static int cmd_version(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    printf("clika %s (%s)\n", CLK_VERSION, clk_port_build());
+    printf("clika %s (%s kernels=%s)\n", CLK_VERSION, clk_port_build(), clk_port_kernels()->name);
     return 0;
 }
 
