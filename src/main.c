@@ -668,21 +668,16 @@ static int cmd_info(int argc, char **argv)
     return 0;
 }
 
-/* ==== clika fictional (issue 9) ====
- *
- * `clika score --tasks fictional`: the Conductivity level from result
- * files (fictional.h has the layout). Writes report.json, report.md and
- * report.csv the same all-or-nothing way as the other tasks, and prints a
- * warning for every language whose training file lacks the test names.
- */
-typedef clk_status (*fict_report_fn)(const clk_fict_set *s, clk_out *o);
+/* Renders report i of a set (report.json, .md, ...) from src into o. */
+typedef clk_status (*report_render)(const void *src, int i, clk_out *o);
 
-static void fict_write_reports(const clk_fict_set *s, const char *outdir)
+/* Write n (at most 4) reports to temporary files in outdir and rename them
+ * into place only when all are complete and synced: a failed run leaves
+ * the previous set (or nothing), never a mix. */
+static void write_report_set(const char *outdir, const char *const *name, int n_rep, report_render render,
+                             const void *src)
 {
-    static const char *const name[3] = {"report.json", "report.md", "report.csv"};
-    static const fict_report_fn fn[3] = {clk_report_fictional_json, clk_report_fictional_md,
-                                         clk_report_fictional_csv};
-    clk_file f[3];
+    clk_file f[4];
     clk_err e;
     clk_oserr os;
     int i, n = 0;
@@ -691,7 +686,7 @@ static void fict_write_reports(const clk_fict_set *s, const char *outdir)
         clk_fail(&e, CLK_E_IO, "%s", os.msg);
         die(&e);
     }
-    for (i = 0; i < 3; i++) {
+    for (i = 0; i < n_rep; i++) {
         char path[CLK_MAX_PATH];
         clk_out o;
         if (snprintf(path, sizeof path, "%s/%s", outdir, name[i]) >= (int)sizeof path) {
@@ -704,21 +699,43 @@ static void fict_write_reports(const clk_fict_set *s, const char *outdir)
         }
         n++;
         o = file_out(&f[i], &e);
-        if (fn[i](s, &o) != CLK_OK || clk_sys_sync(&f[i], &os) != 0) {
+        if (render(src, i, &o) != CLK_OK || clk_sys_sync(&f[i], &os) != 0) {
             if (!e.msg[0]) clk_fail(&e, CLK_E_IO, "%s", os.msg);
             break;
         }
     }
-    if (i < 3) {
+    if (i < n_rep) {
         while (n > 0) clk_sys_abandon(&f[--n]);
         die(&e);
     }
-    for (i = 0; i < 3; i++)
+    for (i = 0; i < n_rep; i++)
         if (clk_sys_commit(&f[i], &os) != 0) {
             clk_fail(&e, CLK_E_IO, "%s", os.msg);
-            for (n = i + 1; n < 3; n++) clk_sys_abandon(&f[n]);
+            for (n = i + 1; n < n_rep; n++) clk_sys_abandon(&f[n]);
             die(&e);
         }
+}
+
+/* ==== clika fictional (issue 9) ====
+ *
+ * `clika score --tasks fictional`: the Conductivity level from result
+ * files (fictional.h has the layout). Writes report.json, report.md and
+ * report.csv the same all-or-nothing way as the other tasks, and prints a
+ * warning for every language whose training file lacks the test names.
+ */
+typedef clk_status (*fict_report_fn)(const clk_fict_set *s, clk_out *o);
+
+static clk_status fict_render(const void *src, int i, clk_out *o)
+{
+    static const fict_report_fn fn[3] = {clk_report_fictional_json, clk_report_fictional_md,
+                                         clk_report_fictional_csv};
+    return fn[i]((const clk_fict_set *)src, o);
+}
+
+static void fict_write_reports(const clk_fict_set *s, const char *outdir)
+{
+    static const char *const name[3] = {"report.json", "report.md", "report.csv"};
+    write_report_set(outdir, name, 3, fict_render, s);
 }
 
 static clk_fict_set the_fict; /* names and per-language name lists: static */
@@ -798,48 +815,15 @@ typedef clk_status (*report_fn)(const clk_score_result *r, clk_out *o);
 static const char *const report_name[4] = {"report.json", "report.md", "report.csv", "report.svg"};
 static const report_fn report_write[4] = {clk_report_json, clk_report_md, clk_report_csv, clk_report_svg};
 
-/* Write the four reports to temporary files and rename them into place
- * only when all four are complete and synced: a failed run leaves the
- * previous set (or nothing), never a mix. */
+static clk_status score_render(const void *src, int i, clk_out *o)
+{
+    return report_write[i]((const clk_score_result *)src, o);
+}
+
+/* The four reports of a scored run, all or nothing (write_report_set). */
 static void write_reports(const clk_score_result *r, const char *outdir)
 {
-    clk_file f[4];
-    clk_err e;
-    clk_oserr os;
-    int i, n = 0;
-    e.msg[0] = 0;
-    if (clk_sys_mkdirs(outdir, &os) != 0) {
-        clk_fail(&e, CLK_E_IO, "%s", os.msg);
-        die(&e);
-    }
-    for (i = 0; i < 4; i++) {
-        char path[CLK_MAX_PATH];
-        clk_out o;
-        if (snprintf(path, sizeof path, "%s/%s", outdir, report_name[i]) >= (int)sizeof path) {
-            clk_fail(&e, CLK_E_LIMIT, "output path '%s/%s' is longer than CLK_MAX_PATH", outdir, report_name[i]);
-            break;
-        }
-        if (clk_sys_create(&f[i], path, &os) != 0) {
-            clk_fail(&e, CLK_E_IO, "%s", os.msg);
-            break;
-        }
-        n++;
-        o = file_out(&f[i], &e);
-        if (report_write[i](r, &o) != CLK_OK || clk_sys_sync(&f[i], &os) != 0) {
-            if (!e.msg[0]) clk_fail(&e, CLK_E_IO, "%s", os.msg);
-            break;
-        }
-    }
-    if (i < 4) {
-        while (n > 0) clk_sys_abandon(&f[--n]);
-        die(&e);
-    }
-    for (i = 0; i < 4; i++)
-        if (clk_sys_commit(&f[i], &os) != 0) {
-            clk_fail(&e, CLK_E_IO, "%s", os.msg);
-            for (n = i + 1; n < 4; n++) clk_sys_abandon(&f[n]);
-            die(&e);
-        }
+    write_report_set(outdir, report_name, 4, score_render, r);
 }
 
 /* Score DATA for a model and write the reports to outdir. `clika eval`
