@@ -2469,6 +2469,40 @@ static void eval_agreement(clk_arena *a, eval_bufs *b, eval_stats *st)
     }
 }
 
+/* The run of `clika eval` (both streams), once its plan has every eval
+ * line: add the decoder's lines, check --mem-limit, acquire the one run
+ * arena, then start the pool, the tokenizer, the decoder and the evaluator
+ * inside it. Nothing is allocated after this. */
+static void eval_acquire(run_ctx *r, const clk_eval_opts *eo, clk_eval *ev, const char *model_path)
+{
+    clk_err e;
+    clk_oserr os;
+    uint64_t bytes;
+    uintptr_t pad;
+    void *mem;
+    if (clk_fwd_plan(&the_model.hp, &r->ro, &r->plan) != CLK_OK) {
+        clk_fail(&e, CLK_E_LIMIT, "memory plan for ctx %d does not fit in 64 bits", r->ro.n_ctx);
+        die(&e);
+    }
+    check_mem_limit(&r->plan, r->limit, &r->ro, clk_eval_max_text(eo));
+    bytes = r->plan.total - r->mf.startup_bytes;
+    r->raw = calloc(1, (size_t)bytes + CLK_ALIGN);
+    if (!r->raw) {
+        clk_fail(&e, CLK_E_NOMEM, "cannot acquire the %llu-byte run arena", (unsigned long long)bytes);
+        die(&e);
+    }
+    pad = (CLK_ALIGN - ((uintptr_t)r->raw & (CLK_ALIGN - 1))) & (CLK_ALIGN - 1);
+    clk_arena_init(&r->arena, (unsigned char *)r->raw + pad, (size_t)bytes);
+    if (clk_arena_alloc(&r->arena, clk_pool_bytes(r->ro.n_threads), "threads", &mem, &e) != CLK_OK) die(&e);
+    if (clk_pool_start(&r->pool, mem, r->ro.n_threads, &os) != 0) {
+        clk_fail(&e, CLK_E_IO, "%s", os.msg);
+        die(&e);
+    }
+    if (clk_tok_init(&r->tok, &r->mf.g, clk_eval_max_text(eo), &r->arena, &e) != CLK_OK) die_in(model_path, &e);
+    if (clk_fwd_init(&r->f, &the_model, &r->ro, r->pool, &r->arena, &e) != CLK_OK) die_in(model_path, &e);
+    if (clk_eval_init(ev, &r->f, &r->tok, eo, &r->arena, &e) != CLK_OK) die_in(model_path, &e);
+}
+
 /* "dir/name.gguf" -> "name.gguf" */
 static const char *path_base(const char *p)
 {
@@ -2751,13 +2785,11 @@ static int fict_eval_cmd(int argc, char **argv)
     clk_eval_opts eo = clk_eval_defaults();
     clk_eval ev;
     clk_err e;
-    clk_oserr os;
     fict_run fr;
     clk_fict_opts fo;
-    uint64_t longest = 0, max_file = 0, bytes;
+    uint64_t longest = 0, max_file = 0;
     int n_lang = 0, k, prompt = CLK_PROMPT_RAW;
     void *mem;
-    uintptr_t pad;
 
     argc = lora_take_args("eval", argc, argv);
     if (parse_opts("eval", argc, argv, opts, pos, 1, help_eval_fictional) != 1)
@@ -2903,27 +2935,7 @@ static int fict_eval_cmd(int argc, char **argv)
     clk_plan_add(&r.plan, "fictional result line", fr.line_cap);
     if (fr.file_cap) clk_plan_add(&r.plan, "fictional file buffer", fr.file_cap);
     clk_plan_add(&r.plan, "fictional json scratch", clk_json_bytes(longest));
-    if (clk_fwd_plan(&the_model.hp, &r.ro, &r.plan) != CLK_OK) {
-        clk_fail(&e, CLK_E_LIMIT, "memory plan for ctx %d does not fit in 64 bits", r.ro.n_ctx);
-        die(&e);
-    }
-    check_mem_limit(&r.plan, r.limit, &r.ro, clk_eval_max_text(&eo));
-    bytes = r.plan.total - r.mf.startup_bytes;
-    r.raw = calloc(1, (size_t)bytes + CLK_ALIGN);
-    if (!r.raw) {
-        clk_fail(&e, CLK_E_NOMEM, "cannot acquire the %llu-byte run arena", (unsigned long long)bytes);
-        die(&e);
-    }
-    pad = (CLK_ALIGN - ((uintptr_t)r.raw & (CLK_ALIGN - 1))) & (CLK_ALIGN - 1);
-    clk_arena_init(&r.arena, (unsigned char *)r.raw + pad, (size_t)bytes);
-    if (clk_arena_alloc(&r.arena, clk_pool_bytes(r.ro.n_threads), "threads", &mem, &e) != CLK_OK) die(&e);
-    if (clk_pool_start(&r.pool, mem, r.ro.n_threads, &os) != 0) {
-        clk_fail(&e, CLK_E_IO, "%s", os.msg);
-        die(&e);
-    }
-    if (clk_tok_init(&r.tok, &r.mf.g, clk_eval_max_text(&eo), &r.arena, &e) != CLK_OK) die_in(pos[0], &e);
-    if (clk_fwd_init(&r.f, &the_model, &r.ro, r.pool, &r.arena, &e) != CLK_OK) die_in(pos[0], &e);
-    if (clk_eval_init(&ev, &r.f, &r.tok, &eo, &r.arena, &e) != CLK_OK) die_in(pos[0], &e);
+    eval_acquire(&r, &eo, &ev, pos[0]);
     if (clk_arena_alloc(&r.arena, fr.text_cap, "fictional text", &mem, &e) != CLK_OK) die(&e);
     fr.text = (char *)mem;
     if (clk_arena_alloc(&r.arena, fr.line_cap, "fictional result line", &mem, &e) != CLK_OK) die(&e);
@@ -2997,13 +3009,11 @@ static int cmd_eval(int argc, char **argv)
     clk_eval_opts eo = clk_eval_defaults();
     clk_eval ev;
     clk_err e;
-    clk_oserr os;
     eval_bufs b;
     eval_progress prog_state;
     eval_stats st;
-    uint64_t max_file = 0, longest = 0, max_prompt = 0, bytes;
+    uint64_t max_file = 0, longest = 0, max_prompt = 0;
     int k, prompt = CLK_PROMPT_RAW;
-    uintptr_t pad;
     void *mem;
     double t0;
 
@@ -3113,27 +3123,7 @@ static int cmd_eval(int argc, char **argv)
     clk_plan_add(&r.plan, "eval result line", clk_eval_record_bytes((size_t)max_prompt));
     if (b.file_cap) clk_plan_addn(&r.plan, "eval file buffers", b.file_cap, 3);
     r.ro.lora_rank = the_model.lora_rank_max; /* --lora (issue 9) */
-    if (clk_fwd_plan(&the_model.hp, &r.ro, &r.plan) != CLK_OK) {
-        clk_fail(&e, CLK_E_LIMIT, "memory plan for ctx %d does not fit in 64 bits", r.ro.n_ctx);
-        die(&e);
-    }
-    check_mem_limit(&r.plan, r.limit, &r.ro, clk_eval_max_text(&eo));
-    bytes = r.plan.total - r.mf.startup_bytes;
-    r.raw = calloc(1, (size_t)bytes + CLK_ALIGN);
-    if (!r.raw) {
-        clk_fail(&e, CLK_E_NOMEM, "cannot acquire the %llu-byte run arena", (unsigned long long)bytes);
-        die(&e);
-    }
-    pad = (CLK_ALIGN - ((uintptr_t)r.raw & (CLK_ALIGN - 1))) & (CLK_ALIGN - 1);
-    clk_arena_init(&r.arena, (unsigned char *)r.raw + pad, (size_t)bytes);
-    if (clk_arena_alloc(&r.arena, clk_pool_bytes(r.ro.n_threads), "threads", &mem, &e) != CLK_OK) die(&e);
-    if (clk_pool_start(&r.pool, mem, r.ro.n_threads, &os) != 0) {
-        clk_fail(&e, CLK_E_IO, "%s", os.msg);
-        die(&e);
-    }
-    if (clk_tok_init(&r.tok, &r.mf.g, clk_eval_max_text(&eo), &r.arena, &e) != CLK_OK) die_in(pos[0], &e);
-    if (clk_fwd_init(&r.f, &the_model, &r.ro, r.pool, &r.arena, &e) != CLK_OK) die_in(pos[0], &e);
-    if (clk_eval_init(&ev, &r.f, &r.tok, &eo, &r.arena, &e) != CLK_OK) die_in(pos[0], &e);
+    eval_acquire(&r, &eo, &ev, pos[0]);
     if (clk_arena_alloc(&r.arena, clk_eval_record_bytes((size_t)max_prompt), "eval result line", &mem, &e) != CLK_OK)
         die(&e);
     b.line.p = (char *)mem;
