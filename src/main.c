@@ -3444,14 +3444,14 @@ static void help_main(void)
            "  eval MODEL.gguf      run a model on CLiKA (--data DIR --out OUTDIR) and score it\n"
            "  merge OUTDIR...      combine 'eval --shard' outputs (--out DIR) and score them\n"
            "  score                score CLiKA result files: report.json/.md/.csv/.svg\n"
-           "  help                 this text\n"
-           "  version              the version and how this binary was built\n"
            "  info MODEL.gguf      describe a model file and the memory a run needs\n"
            "  tokenize MODEL.gguf TEXT  token ids of TEXT, as llama.cpp gives them\n"
            "  logits MODEL.gguf    the model's logits for a file of token ids\n"
            "  generate MODEL.gguf  continue a prompt greedily\n"
-           "  quantize IN OUT TYPE re-encode a model's weights (Q8_0, Q4_K_M, ...) as llama.cpp does\n"
            "  bench MODEL.gguf     prompt and generation speed (tokens/s), as llama-bench measures\n"
+           "  quantize IN OUT TYPE re-encode a model's weights (Q8_0, Q4_K_M, ...) as llama.cpp does\n"
+           "  version              the version, the build and this CPU's kernels\n"
+           "  help                 this text\n"
            "\n"
            "'%s COMMAND --help' describes each command.\n",
            prog, prog);
