@@ -2510,6 +2510,17 @@ static const char *path_base(const char *p)
     return s ? s + 1 : p;
 }
 
+/* The results' default name: the model file's base name without .gguf. */
+static void default_name(const char *model_path, char *buf, size_t cap)
+{
+    const char *base = path_base(model_path);
+    size_t n = strlen(base);
+    if (n > 5 && !strcmp(base + n - 5, ".gguf")) n -= 5;
+    if (n == 0 || n >= cap) usage_error("eval", "%s", "cannot name the results: give --model-name");
+    memcpy(buf, base, n);
+    buf[n] = 0;
+}
+
 /* OUTDIR/eval.run: what the results in OUTDIR are computed with - the model
  * file (name and size), every adapter (name, size, scale), the answer name,
  * mode, prompt, --limit and --shard. Written before the first item of a new
@@ -2807,14 +2818,7 @@ static int fict_eval_cmd(int argc, char **argv)
         if (strlen(o_name) >= sizeof name_buf) usage_error("eval", "%s", "--model-name is too long");
         strcpy(name_buf, o_name);
     } else { /* the model file's base name without .gguf */
-        const char *base = strrchr(pos[0], '/');
-        size_t n;
-        base = base ? base + 1 : pos[0];
-        n = strlen(base);
-        if (n > 5 && !strcmp(base + n - 5, ".gguf")) n -= 5;
-        if (n == 0 || n >= sizeof name_buf) usage_error("eval", "%s", "cannot name the results: give --model-name");
-        memcpy(name_buf, base, n);
-        name_buf[n] = 0;
+        default_name(pos[0], name_buf, sizeof name_buf);
     }
     if (strchr(name_buf, '/') || !name_buf[0]) usage_error("eval", "--model-name: '%s' is not a file name", name_buf);
 
@@ -3046,14 +3050,7 @@ static int cmd_eval(int argc, char **argv)
     if (o_name) {
         ecfg.name = o_name;
     } else { /* the model file's base name without .gguf */
-        const char *base = strrchr(pos[0], '/');
-        size_t n;
-        base = base ? base + 1 : pos[0];
-        n = strlen(base);
-        if (n > 5 && !strcmp(base + n - 5, ".gguf")) n -= 5;
-        if (n == 0 || n >= sizeof name_buf) usage_error("eval", "%s", "cannot name the results: give --model-name");
-        memcpy(name_buf, base, n);
-        name_buf[n] = 0;
+        default_name(pos[0], name_buf, sizeof name_buf);
         ecfg.name = name_buf;
     }
     if (strchr(ecfg.name, '/') || !ecfg.name[0]) usage_error("eval", "--model-name: '%s' is not a file name", ecfg.name);
