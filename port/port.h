@@ -185,6 +185,13 @@ typedef struct clk_rope {
     const float *freq_factors; /* [n_rot/2] divisors (Llama 3.1 rope_freqs) or NULL */
 } clk_rope;
 
+/* Stack: one kernel call uses at most this many bytes of stack (the x86
+ * prefill tile is the largest user, checked at compile time there);
+ * sys_posix.c sizes its worker threads from it. */
+#ifndef CLK_KERNEL_STACK
+#define CLK_KERNEL_STACK (160 * 1024)
+#endif
+
 /* The kernel table. What a port must reproduce from port/ref.c (which
  * states every arithmetic order in its comments):
  *   exactly, bit for bit:  quantize_act (the activation bytes, including

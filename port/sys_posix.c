@@ -416,6 +416,13 @@ int clk_sys_ncpu(void)
  * decode step issues hundreds of short matmuls per token and a sleep/wake
  * per matmul would cost more than the matmul.
  */
+/* Stack of each worker thread: what the kernels need (port.h's
+ * CLK_KERNEL_STACK) and room for the callers above them, set explicitly
+ * because C libraries differ (glibc gives 8 MiB, musl 128 KiB). */
+#ifndef CLK_POOL_STACK
+#define CLK_POOL_STACK (CLK_KERNEL_STACK + 256 * 1024)
+#endif
+
 #ifndef CLK_POOL_SPIN
 #define CLK_POOL_SPIN 200000 /* polls before a worker sleeps */
 #endif
@@ -519,14 +526,27 @@ int clk_pool_start(clk_pool **pool, void *mem, int n_threads, clk_oserr *e)
 #if CLK_THREADS
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
-    for (p->started = 0; p->started < n_threads - 1; p->started++) {
-        int rc = pthread_create(&p->th[p->started], NULL, pool_main, p);
+    {
+        pthread_attr_t attr;
+        int rc = pthread_attr_init(&attr);
+        if (rc == 0) rc = pthread_attr_setstacksize(&attr, CLK_POOL_STACK);
         if (rc != 0) {
             errno = rc;
-            oserr(e, "starting worker thread %d of %d", p->started + 1, n_threads - 1);
+            oserr(e, "setting a worker stack of %d bytes", (int)CLK_POOL_STACK);
             clk_pool_stop(p);
             return -1;
         }
+        for (p->started = 0; p->started < n_threads - 1; p->started++) {
+            rc = pthread_create(&p->th[p->started], &attr, pool_main, p);
+            if (rc != 0) {
+                errno = rc;
+                oserr(e, "starting worker thread %d of %d", p->started + 1, n_threads - 1);
+                pthread_attr_destroy(&attr);
+                clk_pool_stop(p);
+                return -1;
+            }
+        }
+        pthread_attr_destroy(&attr);
     }
 #else
     (void)e;

@@ -58,6 +58,12 @@
 #endif
 
 #if defined(__GNUC__)
+#define X86_ALIGN32 __attribute__((aligned(32)))
+#else
+#define X86_ALIGN32
+#endif
+
+#if defined(__GNUC__)
 #define X86_INLINE static inline __attribute__((always_inline))
 #else
 #define X86_INLINE static inline
@@ -280,8 +286,12 @@ static inline __m256i x86_unpack_u(int t, const uint8_t *p)
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + oh + 4));
         __m256i q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), lo4);
         uint32_t h;
-        __m256i hb, bit;
         memcpy(&h, p + oh, 4);
+#if defined(__AVX512BW__) && defined(__AVX512VL__)
+        /* byte j gets 16 added where bit j of h is set: h is the mask */
+        return _mm256_mask_add_epi8(q, (__mmask32)h, q, _mm256_set1_epi8(16));
+#else
+        __m256i hb, bit;
         /* byte j gets bit j of h: spread the 4 bytes, then test one bit each */
         hb = _mm256_shuffle_epi8(_mm256_set1_epi32((int)h),
                                  _mm256_setr_epi64x(0x0000000000000000LL, 0x0101010101010101LL,
@@ -289,6 +299,7 @@ static inline __m256i x86_unpack_u(int t, const uint8_t *p)
         bit = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
         hb = _mm256_cmpeq_epi8(_mm256_and_si256(hb, bit), bit);
         return _mm256_or_si256(q, _mm256_and_si256(hb, _mm256_set1_epi8(16)));
+#endif
     }
 }
 
@@ -357,15 +368,28 @@ static inline __m256i x86_hsum_r(const __m256i *p)
     __m256i u0 = _mm256_hadd_epi32(t0, t1), u1 = _mm256_hadd_epi32(t2, t3);
     return _mm256_add_epi32(_mm256_permute2x128_si256(u0, u1, 0x20), _mm256_permute2x128_si256(u0, u1, 0x31));
 }
+/* Byte offsets of the group's rows from its first row, as gather indices. */
+static inline __m256i x86_gidx(const uint8_t *const *w)
+{
+    return _mm256_setr_epi32(0, (int)(w[1] - w[0]), (int)(w[2] - w[0]), (int)(w[3] - w[0]), (int)(w[4] - w[0]),
+                             (int)(w[5] - w[0]), (int)(w[6] - w[0]), (int)(w[7] - w[0]));
+}
 /* X86_R halves, one at w[q] + off for each row q, to floats with F16C:
  * exact (as clk_fp16_to_fp32) for every value but NaN payloads, which no
- * finite result depends on */
-static inline __m256 x86_h2f_r(const uint8_t *const *w, size_t off)
+ * finite result depends on. One gather of 4 bytes per row (the half and
+ * the 2 bytes after it, or, hi = 1, the 2 bytes before it and the half:
+ * for a half at the end of its block), then the halves packed. */
+static inline __m256 x86_h2f_r(const uint8_t *const *w, __m256i gi, size_t off, int hi)
 {
-    uint16_t h[8];
-    int q;
-    for (q = 0; q < 8; q++) memcpy(&h[q], w[q] + off, 2);
-    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)h));
+    __m256i v = _mm256_i32gather_epi32((const int *)(const void *)(w[0] + off - (hi ? 2 : 0)), gi, 1);
+    if (hi) v = _mm256_srli_epi32(v, 16);
+#if defined(__AVX512VL__)
+    return _mm256_cvtph_ps(_mm256_cvtepi32_epi16(v));
+#else
+    v = _mm256_shuffle_epi8(v, _mm256_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, -1, -1, -1, -1, -1, -1, -1, -1, 0, 1, 4,
+                                                5, 8, 9, 12, 13, -1, -1, -1, -1, -1, -1, -1, -1));
+    return _mm256_cvtph_ps(_mm256_castsi256_si128(_mm256_permute4x64_epi64(v, 0x08)));
+#endif
 }
 #else
 typedef __m128 x86_fv;
@@ -378,12 +402,16 @@ typedef __m128 x86_fv;
 #define X86_FSTORE(p, v) _mm_storeu_ps(p, v)
 typedef __m128i x86_iv;
 static inline __m128i x86_hsum_r(const __m256i *p) { return x86_hsum4_epi32(p[0], p[1], p[2], p[3]); }
-static inline __m128 x86_h2f_r(const uint8_t *const *w, size_t off)
+static inline __m128i x86_gidx(const uint8_t *const *w)
 {
-    uint16_t h[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int q;
-    for (q = 0; q < 4; q++) memcpy(&h[q], w[q] + off, 2);
-    return _mm_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)h));
+    return _mm_setr_epi32(0, (int)(w[1] - w[0]), (int)(w[2] - w[0]), (int)(w[3] - w[0]));
+}
+static inline __m128 x86_h2f_r(const uint8_t *const *w, __m128i gi, size_t off, int hi)
+{
+    __m128i v = _mm_i32gather_epi32((const int *)(const void *)(w[0] + off - (hi ? 2 : 0)), gi, 1);
+    v = _mm_shuffle_epi8(v, hi ? _mm_setr_epi8(2, 3, 6, 7, 10, 11, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1)
+                               : _mm_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, -1, -1, -1, -1, -1, -1, -1, -1));
+    return _mm_cvtph_ps(v);
 }
 #endif
 
@@ -419,6 +447,7 @@ X86_INLINE void x86_q32_rows(const clk_mm *mm, const int t, const uint8_t *const
     x86_fv acc[X86_MM_ACT];
     const uint8_t *x[X86_MM_ACT];
     int i, b, q;
+    const x86_iv gi = x86_gidx(w);
     for (i = 0; i < na; i++) {
         acc[i] = X86_FZERO();
         x[i] = (const uint8_t *)mm->x + (size_t)(i0 + i) * mm->x_row;
@@ -426,7 +455,7 @@ X86_INLINE void x86_q32_rows(const clk_mm *mm, const int t, const uint8_t *const
     for (b = 0; b < nb; b++) {
         const size_t ob = (size_t)b * (size_t)bw;
         __m256i u[X86_R];
-        x86_fv dw = x86_h2f_r(w, ob), mw = q81 ? x86_h2f_r(w, ob + 2) : X86_FZERO();
+        x86_fv dw = x86_h2f_r(w, gi, ob, 0), mw = q81 ? x86_h2f_r(w, gi, ob + 2, 0) : X86_FZERO();
         X86_UNROLL
         for (q = 0; q < X86_R; q++) {
             u[q] = x86_unpack_u(t, w[q] + ob);
@@ -451,15 +480,227 @@ X86_INLINE void x86_q32_rows(const clk_mm *mm, const int t, const uint8_t *const
     for (i = 0; i < na; i++) x86_store_r(mm, i0 + i, r, nr, acc[i]);
 }
 
+#ifndef X86_PRE_BLOCKS
+#define X86_PRE_BLOCKS 192
+#endif
+
+#if X86_VNNI
+/*
+ * Prefill with many activation rows (AVX-512 VNNI). Weight rows go in
+ * groups of 16, their blocks unpacked to unsigned bytes u (x86_unpack_u)
+ * and transposed so that the 16 int32 lanes of one zmm register are the
+ * 16 rows:
+ *     w[b][c] lane j = u values 4c .. 4c+3 of block b of row j  (4 bytes)
+ * One vpdpbusd then multiplies 4 values of all 16 rows by the same 4
+ * activation bytes (broadcast from the activation row itself), 8 of them
+ * give the block's sum u.x of all 16 rows, one per lane, and
+ *     isum = sum u*x - off * sum x      (off: x86_unpack_u's offset)
+ * is exact. The float side is ref.c's per-block expression lane by lane;
+ * no horizontal sums at all, so the bits are the reference's.
+ * Tiling, all of it on the stack (about 100 KiB, within CLK_KERNEL_STACK):
+ *   activation rows in chunks of X86_PRE_ACT; per chunk, blocks in runs of
+ *   X86_PRE_KB; per run, each activation block's -off * sum x and scales
+ *   once (shared by every weight group), then up to X86_PRE_GROUPS groups
+ *   of 16 weight rows unpacked and multiplied, their float sums carried
+ *   from run to run in acc (the reference's order: block after block).
+ */
+#ifndef X86_PRE_ACT
+#define X86_PRE_ACT 128
+#endif
+#ifndef X86_PRE_KB
+#define X86_PRE_KB 32
+#endif
+#ifndef X86_PRE_GROUPS
+#define X86_PRE_GROUPS 4
+#endif
+
+typedef struct x86_pre_act {
+    int32_t corr[X86_PRE_ACT][X86_PRE_KB]; /* -off * sum of the block's 32 activations */
+    float d[X86_PRE_ACT][X86_PRE_KB];      /* the activation block's scale             */
+    float s[X86_PRE_ACT][X86_PRE_KB];      /* Q8_1: its s (d * sum)                     */
+} x86_pre_act;
+
+typedef struct x86_pre_w {
+    __m512i w[X86_PRE_KB][8]; /* [block][chunk c] lane j: row j, u values 4c..4c+3 */
+    __m512 dw[X86_PRE_KB];    /* [block] lane j: row j's d                          */
+    __m512 mw[X86_PRE_KB];    /* [block] lane j: row j's m (Q4_1/Q5_1)              */
+} x86_pre_w;
+
+/* 8x8 transpose of int32: out[c] lane j = in[j] lane c. */
+static inline void x86_transpose8(const __m256i *in, __m256i *out)
+{
+    __m256i t[8], u[8];
+    int j;
+    for (j = 0; j < 4; j++) {
+        t[2 * j] = _mm256_unpacklo_epi32(in[2 * j], in[2 * j + 1]);
+        t[2 * j + 1] = _mm256_unpackhi_epi32(in[2 * j], in[2 * j + 1]);
+    }
+    for (j = 0; j < 2; j++) {
+        u[4 * j + 0] = _mm256_unpacklo_epi64(t[4 * j], t[4 * j + 2]);
+        u[4 * j + 1] = _mm256_unpackhi_epi64(t[4 * j], t[4 * j + 2]);
+        u[4 * j + 2] = _mm256_unpacklo_epi64(t[4 * j + 1], t[4 * j + 3]);
+        u[4 * j + 3] = _mm256_unpackhi_epi64(t[4 * j + 1], t[4 * j + 3]);
+    }
+    for (j = 0; j < 4; j++) {
+        out[j] = _mm256_permute2x128_si256(u[j], u[4 + j], 0x20);
+        out[4 + j] = _mm256_permute2x128_si256(u[j], u[4 + j], 0x31);
+    }
+}
+
+/* Blocks [b0, b0 + nb) of activation rows [i0, i0 + na): eight blocks at a
+ * time (their sums reduced together, their halves gathered), the rest one
+ * by one. */
+static void x86_pre_act_run(const clk_mm *mm, int t, int i0, int na, int b0, int nb, x86_pre_act *a)
+{
+    const int q81 = t == CLK_T_Q4_1 || t == CLK_T_Q5_1, ab = q81 ? 36 : 34;
+    const int off = t == CLK_T_Q8_0 ? 128 : t == CLK_T_Q4_0 ? 8 : t == CLK_T_Q5_0 ? 16 : 0;
+    const __m256i one = _mm256_set1_epi8(1), gidx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                                                                        _mm256_set1_epi32(ab));
+    int i, b, j;
+    for (i = 0; i < na; i++) {
+        const uint8_t *x = (const uint8_t *)mm->x + (size_t)(i0 + i) * mm->x_row + (size_t)b0 * ab;
+        for (b = 0; b + 8 <= nb; b += 8, x += 8 * ab) {
+            __m256i p[8], h = _mm256_i32gather_epi32((const int *)(const void *)x, gidx, 1);
+            _mm256_storeu_ps(&a->d[i][b], _mm256_cvtph_ps(_mm256_cvtepi32_epi16(h)));
+            if (q81) _mm256_storeu_ps(&a->s[i][b], _mm256_cvtph_ps(_mm256_cvtepi32_epi16(_mm256_srli_epi32(h, 16))));
+            if (off) {
+                for (j = 0; j < 8; j++)
+                    p[j] = _mm256_dpbusd_epi32(_mm256_setzero_si256(), one,
+                                               _mm256_loadu_si256((const __m256i *)(const void *)(x + j * ab + ab - 32)));
+                _mm256_storeu_si256((__m256i *)(void *)&a->corr[i][b], _mm256_mullo_epi32(x86_hsum_r(p), _mm256_set1_epi32(-off)));
+            } else {
+                _mm256_storeu_si256((__m256i *)(void *)&a->corr[i][b], _mm256_setzero_si256());
+            }
+        }
+        for (; b < nb; b++, x += ab) {
+            uint16_t hv[2];
+            memcpy(hv, x, 4);
+            a->d[i][b] = x86_h2f(hv[0]);
+            a->s[i][b] = q81 ? x86_h2f(hv[1]) : 0.0f;
+            a->corr[i][b] =
+                off ? -off * x86_hsum_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), one,
+                                                                _mm256_loadu_si256((const __m256i *)(const void *)(x + ab - 32))))
+                    : 0;
+        }
+    }
+}
+
+/* Blocks [b0, b0 + nb) of the 16 rows w[]. */
+X86_INLINE void x86_pre_w_run(const clk_mm *mm, const int t, const uint8_t *const *w, int b0, int nb, x86_pre_w *g)
+{
+    const int bw = clk_type(t)->bytes, q81 = t == CLK_T_Q4_1 || t == CLK_T_Q5_1;
+    const x86_iv gl = x86_gidx(w), gh = x86_gidx(w + 8);
+    int b, q, c;
+    for (b = 0; b < nb; b++) {
+        const size_t ob = (size_t)(b0 + b) * (size_t)bw;
+        __m256i u[16], lo[8], hi[8];
+        g->dw[b] = _mm512_insertf32x8(_mm512_castps256_ps512(x86_h2f_r(w, gl, ob, 0)), x86_h2f_r(w + 8, gh, ob, 0), 1);
+        if (q81)
+            g->mw[b] = _mm512_insertf32x8(_mm512_castps256_ps512(x86_h2f_r(w, gl, ob + 2, 0)),
+                                          x86_h2f_r(w + 8, gh, ob + 2, 0), 1);
+        X86_UNROLL
+        for (q = 0; q < 16; q++) {
+            u[q] = x86_unpack_u(t, w[q] + ob);
+            _mm_prefetch((const char *)(w[q] + ob) + 16 * mm->w_row, _MM_HINT_T0); /* the next group */
+        }
+        x86_transpose8(u, lo);
+        x86_transpose8(u + 8, hi);
+        for (c = 0; c < 8; c++) g->w[b][c] = _mm512_inserti64x4(_mm512_castsi256_si512(lo[c]), hi[c], 1);
+    }
+}
+
+/* acc[i] (16 rows) += the blocks of run g for activation rows ia .. ia+na-1
+ * of the chunk (activation row i0 + i of the matrix). */
+X86_INLINE void x86_pre_tile(const clk_mm *mm, const int t, const x86_pre_w *g, const x86_pre_act *a, int i0,
+                             int ia, const int na, int b0, int nb, __m512 *acc)
+{
+    const int q81 = t == CLK_T_Q4_1 || t == CLK_T_Q5_1, ab = q81 ? 36 : 34;
+    const uint8_t *x[X86_MM_ACT];
+    __m512 f[X86_MM_ACT];
+    int i, b;
+    for (i = 0; i < na; i++) {
+        f[i] = acc[ia + i];
+        x[i] = (const uint8_t *)mm->x + (size_t)(i0 + ia + i) * mm->x_row + (size_t)b0 * ab + (ab - 32);
+    }
+    for (b = 0; b < nb; b++) {
+        const __m512 dw = g->dw[b];
+        const __m512i w0 = g->w[b][0], w1 = g->w[b][1], w2 = g->w[b][2], w3 = g->w[b][3];
+        const __m512i w4 = g->w[b][4], w5 = g->w[b][5], w6 = g->w[b][6], w7 = g->w[b][7];
+        X86_UNROLL
+        for (i = 0; i < na; i++) {
+            const uint8_t *xq = x[i] + (size_t)b * ab;
+            __m512i s0 = _mm512_set1_epi32(a->corr[ia + i][b]), s1 = _mm512_setzero_si512(), s2 = s1, s3 = s1;
+            __m512 v;
+            /* four chains of two, for latency; chunk c of x broadcast from memory */
+#define X86_XB(c) _mm512_broadcastd_epi32(_mm_loadu_si32(xq + 4 * (c)))
+            s0 = _mm512_dpbusd_epi32(s0, w0, X86_XB(0));
+            s1 = _mm512_dpbusd_epi32(s1, w1, X86_XB(1));
+            s2 = _mm512_dpbusd_epi32(s2, w2, X86_XB(2));
+            s3 = _mm512_dpbusd_epi32(s3, w3, X86_XB(3));
+            s0 = _mm512_dpbusd_epi32(s0, w4, X86_XB(4));
+            s1 = _mm512_dpbusd_epi32(s1, w5, X86_XB(5));
+            s2 = _mm512_dpbusd_epi32(s2, w6, X86_XB(6));
+            s3 = _mm512_dpbusd_epi32(s3, w7, X86_XB(7));
+#undef X86_XB
+            s0 = _mm512_add_epi32(_mm512_add_epi32(s0, s1), _mm512_add_epi32(s2, s3));
+            v = _mm512_mul_ps(_mm512_mul_ps(dw, _mm512_set1_ps(a->d[ia + i][b])), _mm512_cvtepi32_ps(s0));
+            if (q81) v = _mm512_add_ps(v, _mm512_mul_ps(g->mw[b], _mm512_set1_ps(a->s[ia + i][b])));
+            f[i] = _mm512_add_ps(f[i], v);
+        }
+    }
+    for (i = 0; i < na; i++) acc[ia + i] = f[i];
+}
+
+/* What x86_mm_q32_pre keeps on the stack, within port.h's budget (with
+ * room for the small frames around it). */
+CLK_PORT_CHECK(sizeof(x86_pre_act) + sizeof(x86_pre_w) + X86_PRE_GROUPS * X86_PRE_ACT * sizeof(__m512) + 16384 <=
+                   CLK_KERNEL_STACK,
+               x86_pre_stack);
+
+X86_INLINE void x86_mm_q32_pre(const clk_mm *mm, const int t)
+{
+    const int nbk = mm->k / 32;
+    x86_pre_act a;
+    x86_pre_w g;
+    __m512 acc[X86_PRE_GROUPS][X86_PRE_ACT];
+    int i0, r0, b0, gi, i;
+    for (i0 = 0; i0 < mm->m; i0 += X86_PRE_ACT) {
+        const int na = mm->m - i0 < X86_PRE_ACT ? mm->m - i0 : X86_PRE_ACT;
+        for (r0 = mm->r0; r0 < mm->r1; r0 += 16 * X86_PRE_GROUPS) {
+            const int ng = (mm->r1 - r0 + 15) / 16 < X86_PRE_GROUPS ? (mm->r1 - r0 + 15) / 16 : X86_PRE_GROUPS;
+            for (gi = 0; gi < ng; gi++)
+                for (i = 0; i < na; i++) acc[gi][i] = _mm512_setzero_ps();
+            for (b0 = 0; b0 < nbk; b0 += X86_PRE_KB) {
+                const int nb = nbk - b0 < X86_PRE_KB ? nbk - b0 : X86_PRE_KB;
+                x86_pre_act_run(mm, t, i0, na, b0, nb, &a);
+                for (gi = 0; gi < ng; gi++) {
+                    const int r = r0 + 16 * gi, nr = mm->r1 - r < 16 ? mm->r1 - r : 16;
+                    const uint8_t *w[16];
+                    int q;
+                    for (q = 0; q < 16; q++)
+                        w[q] = (const uint8_t *)mm->w + (size_t)(r + (q < nr ? q : nr - 1)) * mm->w_row;
+                    x86_pre_w_run(mm, t, w, b0, nb, &g);
+                    for (i = 0; i + X86_MM_ACT <= na; i += X86_MM_ACT)
+                        x86_pre_tile(mm, t, &g, &a, i0, i, X86_MM_ACT, b0, nb, acc[gi]);
+                    for (; i < na; i++) x86_pre_tile(mm, t, &g, &a, i0, i, 1, b0, nb, acc[gi]);
+                }
+            }
+            for (gi = 0; gi < ng; gi++) {
+                const int r = r0 + 16 * gi, nr = mm->r1 - r < 16 ? mm->r1 - r : 16;
+                const __mmask16 keep = (__mmask16)((1u << nr) - 1u);
+                for (i = 0; i < na; i++)
+                    _mm512_mask_storeu_ps(mm->y + (size_t)(i0 + i) * mm->ldy + (size_t)r, keep, acc[gi][i]);
+            }
+        }
+    }
+}
+#else
 /* Prefill with many activation rows: the group's weights are unpacked once
  * for the whole row (into u[nb][X86_R] on the stack, with their scales)
  * instead of once per chunk of X86_MM_ACT activation rows; the chunks
  * then read them back. Rows of up to X86_PRE_BLOCKS blocks (k <= 6144,
  * 54 KiB of stack); longer rows take the per-chunk path. Same arithmetic
  * as x86_q32_rows, so the same bits. */
-#ifndef X86_PRE_BLOCKS
-#define X86_PRE_BLOCKS 192
-#endif
 typedef struct x86_q32_pre {
     __m256i u[X86_PRE_BLOCKS][X86_R];
     x86_fv dw[X86_PRE_BLOCKS], mw[X86_PRE_BLOCKS];
@@ -469,10 +710,11 @@ X86_INLINE void x86_q32_unpack_group(const clk_mm *mm, const int t, const uint8_
 {
     const int nb = mm->k / 32, bw = clk_type(t)->bytes, q81 = t == CLK_T_Q4_1 || t == CLK_T_Q5_1;
     int b, q;
+    const x86_iv gi = x86_gidx(w);
     for (b = 0; b < nb; b++) {
         const size_t ob = (size_t)b * (size_t)bw;
-        g->dw[b] = x86_h2f_r(w, ob);
-        g->mw[b] = q81 ? x86_h2f_r(w, ob + 2) : X86_FZERO();
+        g->dw[b] = x86_h2f_r(w, gi, ob, 0);
+        g->mw[b] = q81 ? x86_h2f_r(w, gi, ob + 2, 0) : X86_FZERO();
         X86_UNROLL
         for (q = 0; q < X86_R; q++) {
             g->u[b][q] = x86_unpack_u(t, w[q] + ob);
@@ -510,6 +752,7 @@ X86_INLINE void x86_q32_rows_pre(const clk_mm *mm, const int t, const x86_q32_pr
     }
     for (i = 0; i < na; i++) x86_store_r(mm, i0 + i, r, nr, acc[i]);
 }
+#endif /* X86_VNNI */
 
 /* Weight rows in groups of X86_R (a short last group repeats its last row;
  * the extra lanes are not stored), activation rows in chunks of
@@ -532,6 +775,12 @@ X86_INLINE void x86_q32_rows_pre(const clk_mm *mm, const int t, const x86_q32_pr
  * chunks, rows that fit), else per chunk. */
 X86_INLINE void x86_mm_q32(const clk_mm *mm, const int t)
 {
+#if X86_VNNI
+    if (mm->m >= 2 * X86_MM_ACT) {
+        x86_mm_q32_pre(mm, t);
+        return;
+    }
+#else
     if (mm->m >= 2 * X86_MM_ACT && mm->k / 32 <= X86_PRE_BLOCKS) {
         x86_q32_pre g;
         int r, i;
@@ -545,6 +794,7 @@ X86_INLINE void x86_mm_q32(const clk_mm *mm, const int t)
         }
         return;
     }
+#endif
     switch (t) {
 #define X86_Q32_ROWS(w, r, nr, i0, na) x86_q32_rows(mm, t, w, r, nr, i0, na)
     default: X86_GROUPS(mm, uint8_t, X86_Q32_ROWS); break;
@@ -570,11 +820,20 @@ typedef struct x86_q4k_prep {
 /* Q4_K (t = CLK_T_Q4_K) or Q5_K super-block at blk: the values of Q5_K
  * get their fifth bit (bit s of qh[l] for value l of sub-block s), 0..31,
  * which maddubs still takes with no overflow (31 * 128 * 2 < 32768). */
+/* The 16-bit lane pattern [byte 2j, byte 2j+1] x 16: shuffle_epi8 masks that
+ * broadcast int16 element j of each 128-bit half to the whole half. */
+static inline __m256i x86_bcast16_mask(int j)
+{
+    return _mm256_set1_epi16((short)((2 * j) | ((2 * j + 1) << 8)));
+}
+
 static void x86_prep_q4k(int t, const uint8_t *blk, x86_q4k_prep *p)
 {
     const __m256i lo4 = _mm256_set1_epi8(15), one = _mm256_set1_epi8(1);
-    const uint8_t *s = blk + 4, *qs = blk + (t == CLK_T_Q4_K ? 16 : 48);
-    int16_t mm16[16];
+    const uint8_t *qs = blk + (t == CLK_T_Q4_K ? 16 : 48);
+    uint32_t u[4], a1;
+    __m128i sm;
+    __m256i sc16;
     int c, j;
     for (c = 0; c < 4; c++) {
         __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(qs + 32 * c));
@@ -586,19 +845,20 @@ static void x86_prep_q4k(int t, const uint8_t *blk, x86_q4k_prep *p)
         for (j = 0; j < 8; j++) /* 16-bit shifts: bits from the next byte are masked off */
             p->q[j] = _mm256_or_si256(p->q[j], _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, j), one), 4));
     }
-    for (j = 0; j < 8; j++) {
-        int sc, m;
-        if (j < 4) {
-            sc = s[j] & 63;
-            m = s[j + 4] & 63;
-        } else {
-            sc = (s[j + 4] & 15) | ((s[j - 4] >> 6) << 4);
-            m = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
-        }
-        p->sc[j] = _mm256_set1_epi16((short)sc);
-        mm16[2 * j] = mm16[2 * j + 1] = (int16_t)m;
-    }
-    p->m16 = _mm256_loadu_si256((const __m256i *)(const void *)mm16);
+    /* The 12 scale bytes s[] (ref.c's layout) in four words at once: sc_j
+     * for j < 4 is s[j] & 63, for j >= 4 (s[j+4] & 15) | (s[j-4] >> 6) << 4;
+     * m_j is s[j+4] & 63, then (s[j+4] >> 4) | (s[j] >> 6) << 4. Bytes 0..7 of
+     * u become sc_0..7, bytes 8..15 m_0..7. */
+    memcpy(u, blk + 4, 12);
+    a1 = u[1];
+    u[3] = ((u[2] >> 4) & 0x0F0F0F0Fu) | (((a1 >> 6) & 0x03030303u) << 4);
+    u[1] = (u[2] & 0x0F0F0F0Fu) | (((u[0] >> 6) & 0x03030303u) << 4);
+    u[2] = a1 & 0x3F3F3F3Fu;
+    u[0] &= 0x3F3F3F3Fu;
+    sm = _mm_setr_epi32((int)u[0], (int)u[1], (int)u[2], (int)u[3]);
+    sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm)); /* [sc_0..7 | sc_0..7] as int16 */
+    for (j = 0; j < 8; j++) p->sc[j] = _mm256_shuffle_epi8(sc16, x86_bcast16_mask(j));
+    p->m16 = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm)); /* [m0, m0, m1, m1, ..., m7, m7] */
 }
 
 static inline void x86_q4k_pair(const x86_q4k_prep *p, const clk_block_q8_K *a, __m256i *isum, __m256i *imin)
@@ -618,6 +878,7 @@ X86_INLINE void x86_q4k_rows(const clk_mm *mm, const int t, const uint8_t *const
     x86_fv sum[X86_MM_ACT], accm[X86_MM_ACT];
     const clk_block_q8_K *x[X86_MM_ACT];
     int i, b, q;
+    const x86_iv gi = x86_gidx(w);
     for (i = 0; i < na; i++) {
         sum[i] = accm[i] = X86_FZERO();
         x[i] = (const clk_block_q8_K *)(const void *)((const char *)mm->x + (size_t)(i0 + i) * mm->x_row);
@@ -625,7 +886,7 @@ X86_INLINE void x86_q4k_rows(const clk_mm *mm, const int t, const uint8_t *const
     for (b = 0; b < nb; b++) {
         const size_t ob = (size_t)b * (t == CLK_T_Q4_K ? sizeof(clk_block_q4_K) : sizeof(clk_block_q5_K));
         x86_q4k_prep p[X86_R];
-        x86_fv dw = x86_h2f_r(w, ob), dm = x86_h2f_r(w, ob + 2);
+        x86_fv dw = x86_h2f_r(w, gi, ob, 0), dm = x86_h2f_r(w, gi, ob + 2, 0);
         for (q = 0; q < X86_R; q++) {
             const char *nx = (const char *)(w[q] + ob) + X86_R * mm->w_row;
             x86_prep_q4k(t, w[q] + ob, &p[q]);
@@ -699,6 +960,7 @@ X86_INLINE void x86_q6k_rows(const clk_mm *mm, const uint8_t *const *w, int r, i
     x86_fv sum[X86_MM_ACT];
     const clk_block_q8_K *x[X86_MM_ACT];
     int i, b, q;
+    const x86_iv gi = x86_gidx(w);
     for (i = 0; i < na; i++) {
         sum[i] = X86_FZERO();
         x[i] = (const clk_block_q8_K *)(const void *)((const char *)mm->x + (size_t)(i0 + i) * mm->x_row);
@@ -706,7 +968,7 @@ X86_INLINE void x86_q6k_rows(const clk_mm *mm, const uint8_t *const *w, int r, i
     for (b = 0; b < nb; b++) {
         const size_t ob = (size_t)b * sizeof(clk_block_q6_K);
         x86_q6k_prep p[X86_R];
-        x86_fv dw = x86_h2f_r(w, ob + offsetof(clk_block_q6_K, d));
+        x86_fv dw = x86_h2f_r(w, gi, ob + offsetof(clk_block_q6_K, d), 1);
         for (q = 0; q < X86_R; q++) {
             const char *nx = (const char *)(w[q] + ob) + X86_R * mm->w_row;
             x86_prep_q6k((const clk_block_q6_K *)(const void *)(w[q] + ob), &p[q]);

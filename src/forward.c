@@ -63,9 +63,19 @@ clk_run_opts clk_run_defaults(void)
 
 /* Weight rows per matmul task. Fixed, so the split is the same for every
  * thread count; 32 rows keep a decode step's smallest matmul (a few
- * hundred rows) spread over several threads. */
+ * hundred rows) spread over several threads. With FWD_MM_BIG_M activation
+ * rows or more (prefill), tasks take FWD_MM_ROWS_BIG rows: a port's
+ * prefill tile prepares the activations once per task, so fewer, larger
+ * tasks prepare them fewer times. (Which rows a task takes never changes
+ * a result: port.h's clk_mm contract.) */
 #ifndef FWD_MM_ROWS
 #define FWD_MM_ROWS 32
+#endif
+#ifndef FWD_MM_ROWS_BIG
+#define FWD_MM_ROWS_BIG 64
+#endif
+#ifndef FWD_MM_BIG_M
+#define FWD_MM_BIG_M 16
 #endif
 /* Activation rows per conversion task. */
 #define FWD_QA_ROWS 4
@@ -312,15 +322,18 @@ typedef struct mm_job {
     const clk_kernels *k;
     clk_mm mm;
     int rows;
+    int task_rows; /* weight rows per task: mm_task_rows() */
 } mm_job;
+
+static int mm_task_rows(int m) { return m >= FWD_MM_BIG_M ? FWD_MM_ROWS_BIG : FWD_MM_ROWS; }
 
 static void mm_task(void *ctx, int t, int n_tasks)
 {
     const mm_job *j = (const mm_job *)ctx;
     clk_mm mm = j->mm;
     (void)n_tasks;
-    mm.r0 = t * FWD_MM_ROWS;
-    mm.r1 = imin(mm.r0 + FWD_MM_ROWS, j->rows);
+    mm.r0 = t * j->task_rows;
+    mm.r1 = imin(mm.r0 + j->task_rows, j->rows);
     j->k->matmul(&mm);
 }
 
@@ -441,7 +454,8 @@ static void lora_apply(clk_fwd *f, const clk_tensor *w, float *y, size_t ldy)
         a.mm.r0 = 0;
         a.mm.r1 = p->rank;
         a.mm.act = f->o.act;
-        run_tasks(f, mm_task, &a, (p->rank + FWD_MM_ROWS - 1) / FWD_MM_ROWS, (double)p->rank * f->xq_m * f->xq_k);
+        a.task_rows = mm_task_rows(f->xq_m);
+        run_tasks(f, mm_task, &a, (p->rank + a.task_rows - 1) / a.task_rows, (double)p->rank * f->xq_m * f->xq_k);
         lora_add_b(f, p, f->xq_m, y, ldy);
     }
 }
@@ -506,7 +520,8 @@ static void linear(clk_fwd *f, const clk_tensor *w, float *y, size_t ldy)
     j.mm.r0 = 0;
     j.mm.r1 = rows;
     j.mm.act = f->o.act;
-    run_tasks(f, mm_task, &j, (rows + FWD_MM_ROWS - 1) / FWD_MM_ROWS, (double)rows * f->xq_m * f->xq_k);
+    j.task_rows = mm_task_rows(f->xq_m);
+    run_tasks(f, mm_task, &j, (rows + j.task_rows - 1) / j.task_rows, (double)rows * f->xq_m * f->xq_k);
     if (w->lora) lora_apply(f, w, y, ldy);
 }
 
