@@ -9,11 +9,11 @@
  *   quantize_act   Q8_0 and Q8_K activations, f16 activations: the
  *                  reference's bytes exactly (the same roundings, done in
  *                  vectors; see ref.c for the rules)
- *   matmul         Q8_0, Q4_0, Q5_0 (. Q8_0), Q4_K, Q6_K (. Q8_K): BIT-EXACT
- *                  with ref.c. The integer part of every block is exact in
- *                  any order; the float part is ref.c's per-block
- *                  expression, done four weight rows at a time in the four
- *                  lanes of an SSE register (each lane the same IEEE
+ *   matmul         Q8_0, Q4_0, Q5_0, Q4_1, Q5_1 (. Q8_0 / Q8_1), Q4_K,
+ *                  Q5_K, Q6_K (. Q8_K): BIT-EXACT with ref.c. The integer
+ *                  part of every block is exact in any order; the float part
+ *                  is ref.c's per-block expression, evaluated with one
+ *                  weight row per vector lane (each lane the same IEEE
  *                  operations the reference does in scalar).
  *                  F32, F16, BF16 weights: float lanes with fused multiply-adds
  *                  (within test_port.c's CLK_TOL_MM_REL of the reference's
@@ -22,11 +22,18 @@
  *   dot_f32, axpy_f32, rmsnorm, softmax, swiglu: vectors (tolerances in
  *                  tests/test_port.c).
  *
- * The matmul tile: weight rows in quads (a short last quad repeats its
- * last row and drops the extra lanes), activation rows in chunks of
- * X86_MM_ACT; for each block the quad's weights are unpacked once and
- * multiplied with every activation row of the chunk, so a weight block is
- * decoded once per chunk instead of once per activation row.
+ * Two matmul tiles, which give the same bits (so the choice, made on the
+ * number of activation rows, never shows in a result):
+ *   decode (few activation rows): weight rows in groups of X86_R, one
+ *     integer dot product per row and block, the group's 8-lane partial
+ *     sums reduced together (x86_hsum_r) to one lane per row; each block is
+ *     unpacked once per chunk of X86_MM_ACT activation rows.
+ *   prefill (2 * X86_MM_ACT activation rows or more; AVX-512 VNNI): 16
+ *     weight rows unpacked and transposed so that one zmm lane is one row,
+ *     multiplied by activation bytes broadcast from memory: no horizontal
+ *     sums at all (x86_mm_q32_pre, below; K-quants keep the decode tile).
+ *     The AVX2 build keeps the decode tile with the group's whole row
+ *     unpacked once (x86_q32_pre).
  */
 #ifndef CLK_X86_KERNELS_H
 #define CLK_X86_KERNELS_H
@@ -34,6 +41,7 @@
 #include "port.h"
 
 #include <immintrin.h>
+#include <limits.h>
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
@@ -699,12 +707,13 @@ X86_INLINE void x86_mm_q32_pre(const clk_mm *mm, const int t)
  * for the whole row (into u[nb][X86_R] on the stack, with their scales)
  * instead of once per chunk of X86_MM_ACT activation rows; the chunks
  * then read them back. Rows of up to X86_PRE_BLOCKS blocks (k <= 6144,
- * 54 KiB of stack); longer rows take the per-chunk path. Same arithmetic
+ * 30 KiB of stack); longer rows take the per-chunk path. Same arithmetic
  * as x86_q32_rows, so the same bits. */
 typedef struct x86_q32_pre {
     __m256i u[X86_PRE_BLOCKS][X86_R];
     x86_fv dw[X86_PRE_BLOCKS], mw[X86_PRE_BLOCKS];
 } x86_q32_pre;
+CLK_PORT_CHECK(sizeof(x86_q32_pre) + 16384 <= CLK_KERNEL_STACK, x86_q32_pre_stack);
 
 X86_INLINE void x86_q32_unpack_group(const clk_mm *mm, const int t, const uint8_t *const *w, x86_q32_pre *g)
 {
@@ -1067,7 +1076,8 @@ static void x86_mm_float(const clk_mm *mm)
 static void x86_matmul(const clk_mm *mm)
 {
     if (mm->r1 <= mm->r0 || mm->m <= 0) return;
-    if (mm->act == CLK_ACT_F32 && mm->wtype != CLK_T_F32) {
+    /* the scale gathers index a group's rows with int32 byte offsets */
+    if ((mm->act == CLK_ACT_F32 && mm->wtype != CLK_T_F32) || mm->w_row > (size_t)INT_MAX / 16) {
         clk_ref_kernels.matmul(mm);
         return;
     }

@@ -276,28 +276,36 @@ enum { MM_ROWS = 13, MM_M = 19 }; /* m above two chunks of 8: every tile path */
 
 typedef struct mm_case {
     int t, k, act;
-    uint8_t *w;  /* [MM_ROWS][w_row] */
-    uint8_t *x;  /* [MM_M][x_row]: converted by the REFERENCE quantize_act */
+    int rows, m; /* weight rows, activation rows */
+    uint8_t *w;  /* [rows][w_row] */
+    uint8_t *x;  /* [m][x_row]: converted by the REFERENCE quantize_act */
     size_t w_row, x_row;
 } mm_case;
 
-static void mm_case_make(mm_case *c, int t, int k, int act, int kind)
+static void mm_case_make_n(mm_case *c, int t, int k, int act, int kind, int rows, int m)
 {
     float *row = (float *)malloc(sizeof(float) * (size_t)k);
     int r, i;
     c->t = t;
     c->k = k;
     c->act = act;
+    c->rows = rows;
+    c->m = m;
     c->w_row = clk_row_bytes(t, k);
     c->x_row = clk_act_row_bytes(t, act, k) + 4 * (size_t)(kind % 3); /* x_row > row bytes too */
-    c->w = (uint8_t *)malloc(c->w_row * MM_ROWS + 1);
-    c->x = (uint8_t *)malloc(c->x_row * MM_M + 1);
-    for (r = 0; r < MM_ROWS; r++) random_row(t, c->w + r * c->w_row, k, (r + kind) % 2);
-    for (i = 0; i < MM_M; i++) {
+    c->w = (uint8_t *)malloc(c->w_row * (size_t)rows + 1);
+    c->x = (uint8_t *)malloc(c->x_row * (size_t)m + 1);
+    for (r = 0; r < rows; r++) random_row(t, c->w + r * c->w_row, k, (r + kind) % 2);
+    for (i = 0; i < m; i++) {
         fill(row, k, kind + i == 7 ? 0 : kind + i); /* kind 7 (all zero) once at most */
         clk_ref_kernels.quantize_act(t, act, row, c->x + i * c->x_row, k);
     }
     free(row);
+}
+
+static void mm_case_make(mm_case *c, int t, int k, int act, int kind)
+{
+    mm_case_make_n(c, t, k, act, kind, MM_ROWS, MM_M);
 }
 
 static void mm_case_free(mm_case *c)
@@ -455,6 +463,60 @@ static void test_matmul_split_contract(void)
             mm_case_free(&c);
         }
     CHECK_EQ(bad, 0);
+}
+
+/* Shapes past every tile size the ports use (x86 prefill: 16-row groups in
+ * batches of 4, 128 activation rows, runs of 32 blocks): 77 weight rows,
+ * 140 activation rows, 70 blocks of 32 (9 super-blocks of 256). The whole
+ * product against the reference within tolerance, and the tasks the
+ * forward pass makes (32 and 64 rows, activation rows whole or in pieces)
+ * against the whole, bit for bit. */
+static void test_matmul_large_tiles(void)
+{
+    enum { ROWS = 77, M = 140 };
+    const clk_kernels *k = clk_port_kernels();
+    int types[CLK_T_COUNT], nt = compute_types(types), ti, bad = 0, split_bad = 0;
+    float *whole = (float *)malloc(sizeof(float) * ROWS * M), *yr = (float *)malloc(sizeof(float) * ROWS * M);
+    float *part = (float *)malloc(sizeof(float) * ROWS * M);
+    for (ti = 0; ti < nt; ti++) {
+        int t = types[ti], blck = clk_type(t)->blck, j, split;
+        mm_case c;
+        if (blck == 1) continue; /* float weights: one path for every shape */
+        mm_case_make_n(&c, t, blck == 32 ? 32 * 70 : 256 * 9, CLK_ACT_NATIVE, ti, ROWS, M);
+        run_mm(k, &c, 0, ROWS, 0, M, whole, ROWS);
+        run_mm(&clk_ref_kernels, &c, 0, ROWS, 0, M, yr, ROWS);
+        for (j = 0; j < ROWS * M; j += 7) { /* every 7th element: the exact sum costs k each */
+            double sc;
+            (void)mm_exact(&c, j % ROWS, j / ROWS, &sc);
+            t_cur_checks++;
+            if (!near_or_same(whole[j], yr[j], 2.0 * sc) && bad++ < 6)
+                T_FAILMSG("%s: y[%d][%d] port %.9g ref %.9g (tol %.3g)", clk_type(t)->name, j / ROWS, j % ROWS,
+                          whole[j], yr[j], 2.0 * sc);
+        }
+        for (split = 0; split < 3; split++) {
+            int rt = split == 0 ? 32 : 64, r0, i0;
+            memset(part, 0xFF, sizeof(float) * ROWS * M);
+            for (r0 = 0; r0 < ROWS; r0 += rt)
+                for (i0 = 0; i0 < M;) {
+                    int i1 = split < 2 ? M : i0 + 1 + (int)(rng() % 40u);
+                    if (i1 > M) i1 = M;
+                    run_mm(k, &c, r0, r0 + rt < ROWS ? r0 + rt : ROWS, i0, i1, part, ROWS);
+                    i0 = i1;
+                }
+            for (j = 0; j < ROWS * M; j++) {
+                t_cur_checks++;
+                if (clk_f32_bits(part[j]) != clk_f32_bits(whole[j]) && split_bad++ < 6)
+                    T_FAILMSG("%s split %d: y[%d][%d] %.9g vs whole %.9g", clk_type(t)->name, split, j / ROWS,
+                              j % ROWS, part[j], whole[j]);
+            }
+        }
+        mm_case_free(&c);
+    }
+    free(whole);
+    free(yr);
+    free(part);
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(split_bad, 0);
 }
 
 /* Only rows [r0, r1) are written: the neighbours of a tile stay as they were. */
@@ -674,6 +736,7 @@ int main(int argc, char **argv)
     RUN(test_quantize_act_byte_exact);
     RUN(test_matmul_vs_ref_and_exact);
     RUN(test_matmul_split_contract);
+    RUN(test_matmul_large_tiles);
     RUN(test_matmul_writes_only_its_tile);
     RUN(test_dot_f32);
     RUN(test_axpy_f32);
