@@ -637,20 +637,20 @@ X86_INLINE void x86_pre_tile(const clk_mm *mm, const int t, const x86_pre_w *g, 
         X86_UNROLL
         for (i = 0; i < na; i++) {
             const uint8_t *xq = x[i] + (size_t)b * ab;
-            __m512i s0 = _mm512_set1_epi32(a->corr[ia + i][b]), s1 = _mm512_setzero_si512(), s2 = s1, s3 = s1;
+            __m512i s0 = _mm512_set1_epi32(a->corr[ia + i][b]), s1 = _mm512_setzero_si512();
             __m512 v;
-            /* four chains of two, for latency; chunk c of x broadcast from memory */
+            /* two chains of four, for latency; chunk c of x broadcast from memory */
 #define X86_XB(c) _mm512_broadcastd_epi32(_mm_loadu_si32(xq + 4 * (c)))
             s0 = _mm512_dpbusd_epi32(s0, w0, X86_XB(0));
             s1 = _mm512_dpbusd_epi32(s1, w1, X86_XB(1));
-            s2 = _mm512_dpbusd_epi32(s2, w2, X86_XB(2));
-            s3 = _mm512_dpbusd_epi32(s3, w3, X86_XB(3));
+            s0 = _mm512_dpbusd_epi32(s0, w2, X86_XB(2));
+            s1 = _mm512_dpbusd_epi32(s1, w3, X86_XB(3));
             s0 = _mm512_dpbusd_epi32(s0, w4, X86_XB(4));
             s1 = _mm512_dpbusd_epi32(s1, w5, X86_XB(5));
-            s2 = _mm512_dpbusd_epi32(s2, w6, X86_XB(6));
-            s3 = _mm512_dpbusd_epi32(s3, w7, X86_XB(7));
+            s0 = _mm512_dpbusd_epi32(s0, w6, X86_XB(6));
+            s1 = _mm512_dpbusd_epi32(s1, w7, X86_XB(7));
 #undef X86_XB
-            s0 = _mm512_add_epi32(_mm512_add_epi32(s0, s1), _mm512_add_epi32(s2, s3));
+            s0 = _mm512_add_epi32(s0, s1);
             v = _mm512_mul_ps(_mm512_mul_ps(dw, _mm512_set1_ps(a->d[ia + i][b])), _mm512_cvtepi32_ps(s0));
             if (q81) v = _mm512_add_ps(v, _mm512_mul_ps(g->mw[b], _mm512_set1_ps(a->s[ia + i][b])));
             f[i] = _mm512_add_ps(f[i], v);
