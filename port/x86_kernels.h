@@ -488,10 +488,6 @@ X86_INLINE void x86_q32_rows(const clk_mm *mm, const int t, const uint8_t *const
     for (i = 0; i < na; i++) x86_store_r(mm, i0 + i, r, nr, acc[i]);
 }
 
-#ifndef X86_PRE_BLOCKS
-#define X86_PRE_BLOCKS 192
-#endif
-
 #if X86_VNNI
 /*
  * Prefill with many activation rows (AVX-512 VNNI). Weight rows go in
@@ -703,6 +699,9 @@ X86_INLINE void x86_mm_q32_pre(const clk_mm *mm, const int t)
     }
 }
 #else
+#ifndef X86_PRE_BLOCKS
+#define X86_PRE_BLOCKS 192
+#endif
 /* Prefill with many activation rows: the group's weights are unpacked once
  * for the whole row (into u[nb][X86_R] on the stack, with their scales)
  * instead of once per chunk of X86_MM_ACT activation rows; the chunks
