@@ -327,19 +327,18 @@ typedef struct mm_job {
 } mm_job;
 
 /* Weight rows per task for a matmul of `rows` rows and m activation rows,
- * on nt threads. Decode (m small) streams every weight once, from memory:
- * each thread then gets a few long contiguous runs (FWD_MM_RUNS per
- * thread) that the hardware prefetchers follow, rather than 32-row pieces
- * interleaved with the other threads' (measured: 1.5x the tokens/s on a
- * 2-core x86). Prefill reuses each weight across many activation rows and
- * takes FWD_MM_ROWS_BIG. */
+ * on nt threads: a multiple of FWD_MM_ROWS, about rows / (nt * FWD_MM_RUNS)
+ * so that every thread gets work. Decode (m small) streams every weight
+ * once from memory: each thread then gets a few long contiguous runs that
+ * the hardware prefetchers follow, rather than 32-row pieces interleaved
+ * with the other threads' (measured: 1.5x the tokens/s on a 2-core x86).
+ * Prefill reuses each weight across many activation rows and caps the
+ * tasks at FWD_MM_ROWS_BIG rows. */
 static int mm_task_rows(int m, int rows, int nt)
 {
-    int r;
-    if (m >= FWD_MM_BIG_M) return FWD_MM_ROWS_BIG;
-    r = (rows + nt * FWD_MM_RUNS - 1) / (nt * FWD_MM_RUNS);
-    r = (r + FWD_MM_ROWS - 1) / FWD_MM_ROWS * FWD_MM_ROWS;
-    return imax(r, FWD_MM_ROWS);
+    int r = (rows + nt * FWD_MM_RUNS - 1) / (nt * FWD_MM_RUNS);
+    r = imax((r + FWD_MM_ROWS - 1) / FWD_MM_ROWS * FWD_MM_ROWS, FWD_MM_ROWS);
+    return m >= FWD_MM_BIG_M ? imin(r, FWD_MM_ROWS_BIG) : r;
 }
 
 static void mm_task(void *ctx, int t, int n_tasks)

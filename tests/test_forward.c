@@ -731,11 +731,22 @@ static void test_threads_give_identical_bits(void)
  * the matmul tiles run off the calling thread. */
 #if CLK_THREADS
 #include <pthread.h>
+#include <sched.h>
 static pthread_t spy_main;
 static int spy_other;
 static void spy_matmul(const clk_mm *mm)
 {
-    if (!pthread_equal(pthread_self(), spy_main)) __atomic_fetch_add(&spy_other, 1, __ATOMIC_RELAXED);
+    if (!pthread_equal(pthread_self(), spy_main)) {
+        __atomic_fetch_add(&spy_other, 1, __ATOMIC_RELAXED);
+    } else {
+        /* Until a worker has run a tile, the calling thread gives the
+         * workers up to a second to claim one: on a loaded machine (or
+         * under emulation) it could otherwise finish every task of a small
+         * job before a worker wakes, and the test would fail for no fault
+         * of the pool. A pool that never hands out work still fails. */
+        double t0 = clk_sys_seconds();
+        while (__atomic_load_n(&spy_other, __ATOMIC_RELAXED) == 0 && clk_sys_seconds() - t0 < 1.0) sched_yield();
+    }
     clk_ref_kernels.matmul(mm);
 }
 #endif
