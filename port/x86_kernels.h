@@ -489,6 +489,69 @@ X86_INLINE void x86_q32_rows(const clk_mm *mm, const int t, const uint8_t *const
 }
 
 #if X86_VNNI
+/* Decode for Q8_0 and Q4_0 with 512-bit registers: x86_q32_rows with two
+ * rows' unpacked blocks in one zmm, [u(row a) | u(row b)], against the
+ * activation block in both halves, so that unpacking and vpdpbusd take
+ * one instruction per two rows. The halves are then the per-row partial
+ * sums x86_q32_rows has, reduced the same way: the same bits. */
+static inline __m512i x86_unpack_u2(int t, const uint8_t *a, const uint8_t *b)
+{
+    if (t == CLK_T_Q4_0) { /* d, qs[16]: [lo nibbles | hi nibbles] per row */
+        __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(a + 2))),
+                                            _mm_loadu_si128((const __m128i *)(const void *)(b + 2)), 1);
+        __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(v), _mm256_srli_epi16(v, 4), 1); /* [qa qb ha hb] */
+        z = _mm512_shuffle_i64x2(z, z, (3 << 6) | (1 << 4) | (2 << 2) | 0);                     /* [qa ha qb hb] */
+        return _mm512_and_si512(z, _mm512_set1_epi8(15));
+    }
+    { /* Q8_0: d, qs[32], as unsigned w + 128 */
+        __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(const void *)(a + 2))),
+                                       _mm256_loadu_si256((const __m256i *)(const void *)(b + 2)), 1);
+        return _mm512_xor_si512(z, _mm512_set1_epi8((char)0x80));
+    }
+}
+
+X86_INLINE void x86_q32_rows2(const clk_mm *mm, const int t, const uint8_t *const *w, int r, int nr, int i0,
+                              const int na)
+{
+    const int nb = mm->k / 32, bw = clk_type(t)->bytes;
+    x86_fv acc[X86_MM_ACT];
+    const uint8_t *x[X86_MM_ACT];
+    int i, b, q;
+    const x86_iv gi = x86_gidx(w);
+    for (i = 0; i < na; i++) {
+        acc[i] = X86_FZERO();
+        x[i] = (const uint8_t *)mm->x + (size_t)(i0 + i) * mm->x_row;
+    }
+    for (b = 0; b < nb; b++) {
+        const size_t ob = (size_t)b * (size_t)bw;
+        __m512i u[X86_R / 2];
+        x86_fv dw = x86_h2f_r(w, gi, ob, 0);
+        X86_UNROLL
+        for (q = 0; q < X86_R / 2; q++) {
+            u[q] = x86_unpack_u2(t, w[2 * q] + ob, w[2 * q + 1] + ob);
+            _mm_prefetch((const char *)(w[2 * q] + ob + X86_PF_DIST * bw) + X86_R * mm->w_row, _MM_HINT_T0);
+            _mm_prefetch((const char *)(w[2 * q + 1] + ob + X86_PF_DIST * bw) + X86_R * mm->w_row, _MM_HINT_T0);
+        }
+        X86_UNROLL
+        for (i = 0; i < na; i++) {
+            const uint8_t *xb = x[i] + (size_t)b * 34;
+            const __m256i xs = _mm256_loadu_si256((const __m256i *)(const void *)(xb + 2));
+            const __m512i xz = _mm512_broadcast_i64x4(xs), cz = _mm512_broadcast_i64x4(x86_corr(t, xs));
+            __m256i p[X86_R];
+            X86_UNROLL
+            for (q = 0; q < X86_R / 2; q++) {
+                __m512i d2 = _mm512_dpbusd_epi32(cz, u[q], xz);
+                p[2 * q] = _mm512_castsi512_si256(d2);
+                p[2 * q + 1] = _mm512_extracti64x4_epi64(d2, 1);
+            }
+            acc[i] = X86_FADD(acc[i], X86_FMUL(X86_FMUL(dw, x86_h2f_bcast(xb)), X86_FCVT(x86_hsum_r(p))));
+        }
+    }
+    for (i = 0; i < na; i++) x86_store_r(mm, i0 + i, r, nr, acc[i]);
+}
+#endif /* X86_VNNI: x86_q32_rows2 */
+
+#if X86_VNNI
 /*
  * Prefill with many activation rows (AVX-512 VNNI). Weight rows go in
  * groups of 16, their blocks unpacked to unsigned bytes u (x86_unpack_u)
@@ -805,6 +868,12 @@ X86_INLINE void x86_mm_q32(const clk_mm *mm, const int t)
 #endif
     switch (t) {
 #define X86_Q32_ROWS(w, r, nr, i0, na) x86_q32_rows(mm, t, w, r, nr, i0, na)
+#if X86_VNNI && X86_R == 8
+#define X86_Q32_ROWS2(w, r, nr, i0, na) x86_q32_rows2(mm, t, w, r, nr, i0, na)
+    case CLK_T_Q8_0:
+    case CLK_T_Q4_0: X86_GROUPS(mm, uint8_t, X86_Q32_ROWS2); break;
+#undef X86_Q32_ROWS2
+#endif
     default: X86_GROUPS(mm, uint8_t, X86_Q32_ROWS); break;
 #undef X86_Q32_ROWS
     }
