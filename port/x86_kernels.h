@@ -27,7 +27,8 @@
  *   decode (few activation rows): weight rows in groups of X86_R, one
  *     integer dot product per row and block, the group's 8-lane partial
  *     sums reduced together (x86_hsum_r) to one lane per row; each block is
- *     unpacked once per chunk of X86_MM_ACT activation rows.
+ *     unpacked once per chunk of X86_MM_ACT activation rows (with VNNI,
+ *     Q8_0 and Q4_0 take two rows per zmm: x86_q32_rows2).
  *   prefill (2 * X86_MM_ACT activation rows or more; AVX-512 VNNI): 16
  *     weight rows unpacked and transposed so that one zmm lane is one row,
  *     multiplied by activation bytes broadcast from memory: no horizontal
