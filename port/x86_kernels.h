@@ -28,7 +28,7 @@
  *     integer dot product per row and block, the group's 8-lane partial
  *     sums reduced together (x86_hsum_r) to one lane per row; each block is
  *     unpacked once per chunk of X86_MM_ACT activation rows (with VNNI,
- *     Q8_0 and Q4_0 take two rows per zmm: x86_q32_rows2).
+ *     Q8_0 and Q4_0 take two rows per zmm: X86_TWO_ROWS).
  *   prefill (2 * X86_MM_ACT activation rows or more; AVX-512 VNNI): 16
  *     weight rows unpacked and transposed so that one zmm lane is one row,
  *     multiplied by activation bytes broadcast from memory: no horizontal
@@ -443,6 +443,32 @@ static void x86_store_r(const clk_mm *mm, int i, int r, int nr, x86_fv v)
     for (q = 0; q < nr; q++) mm->y[(size_t)i * mm->ldy + (size_t)(r + q)] = t[q];
 }
 
+#if X86_VNNI && X86_R == 8
+/* Decode for Q8_0 and Q4_0 with 512-bit registers: two rows' unpacked
+ * blocks in one zmm, [u(row a) | u(row b)], against the activation block in
+ * both halves, so that unpacking and vpdpbusd take one instruction per two
+ * rows. The halves are the per-row partial sums x86_dot32 gives, reduced
+ * the same way: the same bits. */
+#define X86_TWO_ROWS(t) ((t) == CLK_T_Q8_0 || (t) == CLK_T_Q4_0)
+static inline __m512i x86_unpack_u2(int t, const uint8_t *a, const uint8_t *b)
+{
+    if (t == CLK_T_Q4_0) { /* d, qs[16]: [lo nibbles | hi nibbles] per row */
+        __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(a + 2))),
+                                            _mm_loadu_si128((const __m128i *)(const void *)(b + 2)), 1);
+        __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(v), _mm256_srli_epi16(v, 4), 1); /* [qa qb ha hb] */
+        z = _mm512_shuffle_i64x2(z, z, (3 << 6) | (1 << 4) | (2 << 2) | 0);                     /* [qa ha qb hb] */
+        return _mm512_and_si512(z, _mm512_set1_epi8(15));
+    }
+    { /* Q8_0: d, qs[32], as unsigned w + 128 */
+        __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(const void *)(a + 2))),
+                                       _mm256_loadu_si256((const __m256i *)(const void *)(b + 2)), 1);
+        return _mm512_xor_si512(z, _mm512_set1_epi8((char)0x80));
+    }
+}
+#else
+#define X86_TWO_ROWS(t) 0
+#endif
+
 /* Q8_0, Q4_0, Q5_0 weights . Q8_0 activations. Per block and pair the
  * reference computes sum += (dw * da) * (float)isum; here lane q of acc[i]
  * is that sum for weight row r+q and activation row i0+i, the same IEEE
@@ -464,22 +490,42 @@ X86_INLINE void x86_q32_rows(const clk_mm *mm, const int t, const uint8_t *const
     for (b = 0; b < nb; b++) {
         const size_t ob = (size_t)b * (size_t)bw;
         __m256i u[X86_R];
+#if X86_VNNI && X86_R == 8
+        __m512i u2[X86_R / 2];
+#endif
         x86_fv dw = x86_h2f_r(w, gi, ob, 0), mw = q81 ? x86_h2f_r(w, gi, ob + 2, 0) : X86_FZERO();
         X86_UNROLL
         for (q = 0; q < X86_R; q++) {
-            u[q] = x86_unpack_u(t, w[q] + ob);
+            if (!X86_TWO_ROWS(t)) u[q] = x86_unpack_u(t, w[q] + ob);
             /* the next group's rows, X86_PF_DIST blocks ahead: a row is only a
              * few hundred bytes, too short for the hardware prefetcher */
             _mm_prefetch((const char *)(w[q] + ob + X86_PF_DIST * bw) + X86_R * mm->w_row, _MM_HINT_T0);
         }
+#if X86_VNNI && X86_R == 8
+        if (X86_TWO_ROWS(t))
+            for (q = 0; q < X86_R / 2; q++) u2[q] = x86_unpack_u2(t, w[2 * q] + ob, w[2 * q + 1] + ob);
+#endif
         X86_UNROLL
         for (i = 0; i < na; i++) {
             const uint8_t *xb = x[i] + (size_t)b * ab;
             __m256i xs = _mm256_loadu_si256((const __m256i *)(const void *)(xb + ab - 32)), p[X86_R];
             __m256i c = x86_corr(t, xs);
             x86_fv v;
-            X86_UNROLL
-            for (q = 0; q < X86_R; q++) p[q] = x86_dot32(t, u[q], xs, c);
+#if X86_VNNI && X86_R == 8
+            if (X86_TWO_ROWS(t)) {
+                const __m512i xz = _mm512_broadcast_i64x4(xs), cz = _mm512_broadcast_i64x4(c);
+                X86_UNROLL
+                for (q = 0; q < X86_R / 2; q++) {
+                    __m512i d2 = _mm512_dpbusd_epi32(cz, u2[q], xz);
+                    p[2 * q] = _mm512_castsi512_si256(d2);
+                    p[2 * q + 1] = _mm512_extracti64x4_epi64(d2, 1);
+                }
+            } else
+#endif
+            {
+                X86_UNROLL
+                for (q = 0; q < X86_R; q++) p[q] = x86_dot32(t, u[q], xs, c);
+            }
             v = X86_FMUL(X86_FMUL(dw, x86_h2f_bcast(xb)), X86_FCVT(x86_hsum_r(p)));
             /* Q4_1/Q5_1: sum += (dw * da) * isum + mw * sa, the sum of the two first */
             if (q81) v = X86_FADD(v, X86_FMUL(mw, x86_h2f_bcast(xb + 2)));
@@ -488,69 +534,6 @@ X86_INLINE void x86_q32_rows(const clk_mm *mm, const int t, const uint8_t *const
     }
     for (i = 0; i < na; i++) x86_store_r(mm, i0 + i, r, nr, acc[i]);
 }
-
-#if X86_VNNI
-/* Decode for Q8_0 and Q4_0 with 512-bit registers: x86_q32_rows with two
- * rows' unpacked blocks in one zmm, [u(row a) | u(row b)], against the
- * activation block in both halves, so that unpacking and vpdpbusd take
- * one instruction per two rows. The halves are then the per-row partial
- * sums x86_q32_rows has, reduced the same way: the same bits. */
-static inline __m512i x86_unpack_u2(int t, const uint8_t *a, const uint8_t *b)
-{
-    if (t == CLK_T_Q4_0) { /* d, qs[16]: [lo nibbles | hi nibbles] per row */
-        __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(a + 2))),
-                                            _mm_loadu_si128((const __m128i *)(const void *)(b + 2)), 1);
-        __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(v), _mm256_srli_epi16(v, 4), 1); /* [qa qb ha hb] */
-        z = _mm512_shuffle_i64x2(z, z, (3 << 6) | (1 << 4) | (2 << 2) | 0);                     /* [qa ha qb hb] */
-        return _mm512_and_si512(z, _mm512_set1_epi8(15));
-    }
-    { /* Q8_0: d, qs[32], as unsigned w + 128 */
-        __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(const void *)(a + 2))),
-                                       _mm256_loadu_si256((const __m256i *)(const void *)(b + 2)), 1);
-        return _mm512_xor_si512(z, _mm512_set1_epi8((char)0x80));
-    }
-}
-
-X86_INLINE void x86_q32_rows2(const clk_mm *mm, const int t, const uint8_t *const *w, int r, int nr, int i0,
-                              const int na)
-{
-    const int nb = mm->k / 32, bw = clk_type(t)->bytes;
-    x86_fv acc[X86_MM_ACT];
-    const uint8_t *x[X86_MM_ACT];
-    int i, b, q;
-    const x86_iv gi = x86_gidx(w);
-    for (i = 0; i < na; i++) {
-        acc[i] = X86_FZERO();
-        x[i] = (const uint8_t *)mm->x + (size_t)(i0 + i) * mm->x_row;
-    }
-    for (b = 0; b < nb; b++) {
-        const size_t ob = (size_t)b * (size_t)bw;
-        __m512i u[X86_R / 2];
-        x86_fv dw = x86_h2f_r(w, gi, ob, 0);
-        X86_UNROLL
-        for (q = 0; q < X86_R / 2; q++) {
-            u[q] = x86_unpack_u2(t, w[2 * q] + ob, w[2 * q + 1] + ob);
-            _mm_prefetch((const char *)(w[2 * q] + ob + X86_PF_DIST * bw) + X86_R * mm->w_row, _MM_HINT_T0);
-            _mm_prefetch((const char *)(w[2 * q + 1] + ob + X86_PF_DIST * bw) + X86_R * mm->w_row, _MM_HINT_T0);
-        }
-        X86_UNROLL
-        for (i = 0; i < na; i++) {
-            const uint8_t *xb = x[i] + (size_t)b * 34;
-            const __m256i xs = _mm256_loadu_si256((const __m256i *)(const void *)(xb + 2));
-            const __m512i xz = _mm512_broadcast_i64x4(xs), cz = _mm512_broadcast_i64x4(x86_corr(t, xs));
-            __m256i p[X86_R];
-            X86_UNROLL
-            for (q = 0; q < X86_R / 2; q++) {
-                __m512i d2 = _mm512_dpbusd_epi32(cz, u[q], xz);
-                p[2 * q] = _mm512_castsi512_si256(d2);
-                p[2 * q + 1] = _mm512_extracti64x4_epi64(d2, 1);
-            }
-            acc[i] = X86_FADD(acc[i], X86_FMUL(X86_FMUL(dw, x86_h2f_bcast(xb)), X86_FCVT(x86_hsum_r(p))));
-        }
-    }
-    for (i = 0; i < na; i++) x86_store_r(mm, i0 + i, r, nr, acc[i]);
-}
-#endif /* X86_VNNI: x86_q32_rows2 */
 
 #if X86_VNNI
 /*
@@ -869,12 +852,6 @@ X86_INLINE void x86_mm_q32(const clk_mm *mm, const int t)
 #endif
     switch (t) {
 #define X86_Q32_ROWS(w, r, nr, i0, na) x86_q32_rows(mm, t, w, r, nr, i0, na)
-#if X86_VNNI && X86_R == 8
-#define X86_Q32_ROWS2(w, r, nr, i0, na) x86_q32_rows2(mm, t, w, r, nr, i0, na)
-    case CLK_T_Q8_0:
-    case CLK_T_Q4_0: X86_GROUPS(mm, uint8_t, X86_Q32_ROWS2); break;
-#undef X86_Q32_ROWS2
-#endif
     default: X86_GROUPS(mm, uint8_t, X86_Q32_ROWS); break;
 #undef X86_Q32_ROWS
     }
