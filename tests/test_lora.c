@@ -383,6 +383,18 @@ static void bad_adapter(fx_file *fx)
     fx_set_f32(fx, "adapter.lora.alpha", 8);
 }
 
+/* bad_adapter() holding one F32 pair for base weight w: w.lora_a [a0, a1]
+ * and w.lora_b [b0, b1]. */
+static void bad_pair(fx_file *fx, const char *w, int a0, int a1, int b0, int b1)
+{
+    char name[128];
+    bad_adapter(fx);
+    snprintf(name, sizeof name, "%s.lora_a", w);
+    fx_add_t(fx, name, CLK_T_F32, a0, a1);
+    snprintf(name, sizeof name, "%s.lora_b", w);
+    fx_add_t(fx, name, CLK_T_F32, b0, b1);
+}
+
 /* Load fx as an adapter on a fresh model from base; expect failure with
  * status st and every one of the words in the message. */
 static void expect_fail(const clk_gguf *base, fx_file *fx, clk_status st, const char *w1, const char *w2)
@@ -435,29 +447,19 @@ static void test_errors_name_the_tensor(void)
     fx_add_t(&fx, "blk.1.ffn_norm.weight", CLK_T_F32, 32, 0);
     expect_fail(&base.g, &fx, CLK_OK, "", NULL);
     /* A's k does not fit (ffn_down is [64, 32]) */
-    bad_adapter(&fx);
-    fx_add_t(&fx, "blk.1.ffn_down.weight.lora_a", CLK_T_F32, 32, 4);
-    fx_add_t(&fx, "blk.1.ffn_down.weight.lora_b", CLK_T_F32, 4, 32);
+    bad_pair(&fx, "blk.1.ffn_down.weight", 32, 4, 4, 32);
     expect_fail(&base.g, &fx, CLK_E_DATA, "blk.1.ffn_down.weight.lora_a", "do not fit");
     /* A and B ranks differ */
-    bad_adapter(&fx);
-    fx_add_t(&fx, "blk.0.attn_k.weight.lora_a", CLK_T_F32, 32, 4);
-    fx_add_t(&fx, "blk.0.attn_k.weight.lora_b", CLK_T_F32, 8, 16);
+    bad_pair(&fx, "blk.0.attn_k.weight", 32, 4, 8, 16);
     expect_fail(&base.g, &fx, CLK_E_DATA, "blk.0.attn_k.weight", "do not fit");
     /* B's n does not fit */
-    bad_adapter(&fx);
-    fx_add_t(&fx, "blk.0.attn_k.weight.lora_a", CLK_T_F32, 32, 4);
-    fx_add_t(&fx, "blk.0.attn_k.weight.lora_b", CLK_T_F32, 4, 32);
+    bad_pair(&fx, "blk.0.attn_k.weight", 32, 4, 4, 32);
     expect_fail(&base.g, &fx, CLK_E_DATA, "blk.0.attn_k.weight", "[32, 16]");
     /* unknown base tensor */
-    bad_adapter(&fx);
-    fx_add_t(&fx, "blk.7.attn_q.weight.lora_a", CLK_T_F32, 32, 4);
-    fx_add_t(&fx, "blk.7.attn_q.weight.lora_b", CLK_T_F32, 4, 32);
+    bad_pair(&fx, "blk.7.attn_q.weight", 32, 4, 4, 32);
     expect_fail(&base.g, &fx, CLK_E_DATA, "blk.7.attn_q.weight", "does not exist");
     /* a norm is not a matrix */
-    bad_adapter(&fx);
-    fx_add_t(&fx, "output_norm.weight.lora_a", CLK_T_F32, 32, 4);
-    fx_add_t(&fx, "output_norm.weight.lora_b", CLK_T_F32, 4, 1);
+    bad_pair(&fx, "output_norm.weight", 32, 4, 4, 1);
     expect_fail(&base.g, &fx, CLK_E_UNSUPPORTED, "output_norm.weight", "not a matrix");
     /* missing partner, either way */
     bad_adapter(&fx);
@@ -491,13 +493,9 @@ static void test_errors_name_the_tensor(void)
     fx_set_str(&fx, "adapter.type", "control_vector");
     expect_fail(&base.g, &fx, CLK_E_DATA, "adapter.type", "lora");
     /* token_embd on a tied model; output.weight that a tied model lacks */
-    bad_adapter(&fx);
-    fx_add_t(&fx, "token_embd.weight.lora_a", CLK_T_F32, 4, 32);
-    fx_add_t(&fx, "token_embd.weight.lora_b", CLK_T_F32, 4, 32);
+    bad_pair(&fx, "token_embd.weight", 4, 32, 4, 32);
     expect_fail(&tied.g, &fx, CLK_E_UNSUPPORTED, "token_embd.weight", "ties");
-    bad_adapter(&fx);
-    fx_add_t(&fx, "output.weight.lora_a", CLK_T_F32, 32, 4);
-    fx_add_t(&fx, "output.weight.lora_b", CLK_T_F32, 4, 32);
+    bad_pair(&fx, "output.weight", 32, 4, 4, 32);
     expect_fail(&tied.g, &fx, CLK_E_DATA, "output.weight", "tied");
     gf_free(&base);
     gf_free(&tied);
