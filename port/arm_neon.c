@@ -204,33 +204,6 @@ static void neon_act_q8_0_block(const float *x, int8_t *qs, uint16_t *d16, uint1
     vst1q_s8(qs + 16, vcombine_s8(vmovn_s16(h2), vmovn_s16(h3)));
 }
 
-/* ref.c's act_q8_K_block, scalar (for tiny blocks). */
-static int neon_nearest_int(float v)
-{
-    float t = v + 12582912.0f;
-    return (int)(clk_f32_bits(t) & 0x007FFFFFu) - 0x00400000;
-}
-
-static void neon_act_q8_K_scalar(const float *x, clk_block_q8_K *y, float amax, float max)
-{
-    float iscale;
-    int j, g;
-    if (amax == 0.0f) {
-        memset(y, 0, sizeof *y);
-        return;
-    }
-    iscale = -127.0f / max;
-    for (j = 0; j < 256; j++) {
-        int v = neon_nearest_int(iscale * x[j]);
-        y->qs[j] = (int8_t)(v < 127 ? v : 127);
-    }
-    for (g = 0; g < 16; g++) {
-        int sum = 0;
-        for (j = 0; j < 16; j++) sum += y->qs[16 * g + j];
-        y->bsums[g] = (int16_t)sum;
-    }
-    y->d = 1.0f / iscale;
-}
 
 /* Q8_K block of 256: max = the first element of largest |x| (sign kept),
  * iscale = -127/max, q = min(127, nearest_int(iscale*x)), bsums per 16,
@@ -247,7 +220,7 @@ static void neon_act_q8_K_block(const float *x, clk_block_q8_K *y)
             break;
         }
     if (amax < NEON_TINY) {
-        neon_act_q8_K_scalar(x, y, amax, max);
+        clk_q8_K_from_max(x, y, amax, max); /* in scalar, as ref.c */
         return;
     }
     iscale = -127.0f / max;

@@ -29,6 +29,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* =========================================================== tensor types */
 
@@ -141,6 +142,41 @@ static inline uint16_t clk_fp32_to_bf16(float f)
     uint32_t u = clk_f32_bits(f);
     if ((u & 0x7FFFFFFFu) > 0x7F800000u) return (uint16_t)((u >> 16) | 64); /* quiet NaN */
     return (uint16_t)((u + (0x7FFFu + ((u >> 16) & 1))) >> 16);
+}
+
+/* ggml's nearest_int: adding 1.5 * 2^23 moves the integer part of v into
+ * the low mantissa bits, and the float addition itself rounds half to even;
+ * the integer is then read back from the bits. Exact for |v| < 2^22. For
+ * larger |v| (ggml only asserts in debug builds) the result is whatever the
+ * bits say - the same garbage as ggml's, which is the point. */
+static inline int clk_nearest_int(float v)
+{
+    float t = v + 12582912.0f;
+    return (int)(clk_f32_bits(t) & 0x007FFFFFu) - 0x00400000;
+}
+
+/* A Q8_K activation block of 256 from its largest |x| (amax) and that
+ * element with its sign (max), in scalar: ref.c's rules (act_q8_K_block),
+ * shared by every port that needs them in scalar. */
+static inline void clk_q8_K_from_max(const float *x, clk_block_q8_K *y, float amax, float max)
+{
+    float iscale;
+    int j, g;
+    if (amax == 0.0f) {
+        memset(y, 0, sizeof *y);
+        return;
+    }
+    iscale = -127.0f / max;
+    for (j = 0; j < 256; j++) {
+        int v = clk_nearest_int(iscale * x[j]);
+        y->qs[j] = (int8_t)(v < 127 ? v : 127);
+    }
+    for (g = 0; g < 16; g++) {
+        int sum = 0;
+        for (j = 0; j < 16; j++) sum += y->qs[16 * g + j];
+        y->bsums[g] = (int16_t)sum;
+    }
+    y->d = 1.0f / iscale;
 }
 
 /* ================================================================ kernels */

@@ -105,16 +105,6 @@ size_t clk_act_row_bytes(int wtype, int act, int k)
 
 #define H2F(h) clk_fp16_to_fp32(h)
 
-/* ggml's nearest_int: adding 1.5 * 2^23 moves the integer part of v into
- * the low mantissa bits, and the float addition itself rounds half to even;
- * the integer is then read back from the bits. Exact for |v| < 2^22. For
- * larger |v| (ggml only asserts in debug builds) the result is whatever the
- * bits say - the same garbage as ggml's, which is the point. */
-static int nearest_int(float v)
-{
-    float t = v + 12582912.0f;
-    return (int)(clk_f32_bits(t) & 0x007FFFFFu) - 0x00400000;
-}
 
 static int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
 
@@ -359,7 +349,7 @@ static void act_q8_0_block(const float *x, int8_t qs[32], uint16_t *d16, uint16_
  *   max    = the element of largest |x| (the first on ties), sign kept
  *   if max is 0: d = 0 and every q and bsum 0 (ggml leaves bsums unwritten)
  *   iscale = -127 / max
- *   q      = min(127, nearest_int(iscale * x))   (-127 at the max element)
+ *   q      = min(127, clk_nearest_int(iscale * x))   (-127 at the max element)
  *   bsums[g] = q[16g] + ... + q[16g+15]
  *   d      = 1 / iscale                           (f32, negative if max > 0)
  * If |max| < 3.7e-37, -127/max overflows to -inf: q is whatever nearest_int
@@ -368,8 +358,8 @@ static void act_q8_0_block(const float *x, int8_t qs[32], uint16_t *d16, uint16_
  */
 static void act_q8_K_block(const float *x, clk_block_q8_K *y)
 {
-    float amax = 0.0f, max = 0.0f, iscale;
-    int j, g;
+    float amax = 0.0f, max = 0.0f;
+    int j;
     for (j = 0; j < 256; j++) {
         float a = fabsf(x[j]);
         if (a > amax) {
@@ -377,21 +367,7 @@ static void act_q8_K_block(const float *x, clk_block_q8_K *y)
             max = x[j];
         }
     }
-    if (amax == 0.0f) {
-        memset(y, 0, sizeof *y);
-        return;
-    }
-    iscale = -127.0f / max;
-    for (j = 0; j < 256; j++) {
-        int v = nearest_int(iscale * x[j]);
-        y->qs[j] = (int8_t)(v < 127 ? v : 127);
-    }
-    for (g = 0; g < 16; g++) {
-        int sum = 0;
-        for (j = 0; j < 16; j++) sum += y->qs[16 * g + j];
-        y->bsums[g] = (int16_t)sum;
-    }
-    y->d = 1.0f / iscale;
+    clk_q8_K_from_max(x, y, amax, max);
 }
 
 /* Activation row for a matmul with wtype weights (see clk_act_row_bytes):
@@ -825,7 +801,7 @@ static void pack_q5(const int q[32], uint8_t qs[16], uint8_t qh[4])
  * make_qkx2_quants: choose a scale and a min (x ~ scale*L + min, min <= 0,
  * L in 0..nmax) for n values with weights w, by a small search.
  *   min0 = min(0, min x), max = max x; if max == min0: L = 0, scale 0.
- *   Start: iscale = nmax/(max - min0), L = clamp(nearest_int(iscale*(x-min0))),
+ *   Start: iscale = nmax/(max - min0), L = clamp(clk_nearest_int(iscale*(x-min0))),
  *          error = sum of w * (scale*L + min - x)^2 with scale = 1/iscale.
  *   For is = 0..nstep: iscale = (rmin + rdelta*is + nmax)/(max - min0),
  *          L' as above; solve weighted least squares for (scale, min):
@@ -860,7 +836,7 @@ static float make_qkx2_quants(int n, int nmax, const float *x, const float *w, u
     scale = 1.0f / iscale;
     for (i = 0; i < n; i++) {
         float diff;
-        L[i] = (uint8_t)clampi(nearest_int(iscale * (x[i] - min)), 0, nmax);
+        L[i] = (uint8_t)clampi(clk_nearest_int(iscale * (x[i] - min)), 0, nmax);
         diff = scale * (float)L[i] + min - x[i];
         best_error += w[i] * (diff * diff);
     }
@@ -868,7 +844,7 @@ static float make_qkx2_quants(int n, int nmax, const float *x, const float *w, u
         float sum_l = 0.0f, sum_l2 = 0.0f, sum_xl = 0.0f, D;
         iscale = (rmin + rdelta * (float)is + (float)nmax) / (max - min);
         for (i = 0; i < n; i++) {
-            int l = clampi(nearest_int(iscale * (x[i] - min)), 0, nmax);
+            int l = clampi(clk_nearest_int(iscale * (x[i] - min)), 0, nmax);
             float wl = w[i] * (float)l;
             Laux[i] = (uint8_t)l;
             sum_l += wl;
@@ -906,9 +882,9 @@ static float make_qkx2_quants(int n, int nmax, const float *x, const float *w, u
  *     (scale_j, min_j) = make_qkx2_quants(32, nmax, x, w, rmin, 0.1, nstep)
  *     with (rmin, nstep) = (-1, 20) for Q4_K and (-0.5, 15) for Q5_K
  *  2. d = max scale / 63, dmin = max min / 63 (f16); the 6-bit codes are
- *     ls_j = min(63, (uint8)nearest_int(63/max_scale * scale_j)), lm_j alike
+ *     ls_j = min(63, (uint8)clk_nearest_int(63/max_scale * scale_j)), lm_j alike
  *  3. with the stored (rounded) d*ls_j and dmin*lm_j, requantize:
- *     L = clamp(nearest_int((x + dmin*lm_j) / (d*ls_j)), 0, nmax); sub-blocks
+ *     L = clamp(clk_nearest_int((x + dmin*lm_j) / (d*ls_j)), 0, nmax); sub-blocks
  *     whose d*ls_j is 0 keep the L of step 1.
  */
 static void quant_k45(const float *x, int nmax, uint8_t *scales, uint16_t *d16, uint16_t *dmin16,
@@ -933,8 +909,8 @@ static void quant_k45(const float *x, int nmax, uint8_t *scales, uint16_t *d16, 
     inv_min = max_min > 0.0f ? 63.0f / max_min : 0.0f;
     memset(scales, 0, 12);
     for (j = 0; j < 8; j++) {
-        uint8_t ls = (uint8_t)nearest_int(inv_scale * sc[j]);
-        uint8_t lm = (uint8_t)nearest_int(inv_min * mins[j]);
+        uint8_t ls = (uint8_t)clk_nearest_int(inv_scale * sc[j]);
+        uint8_t lm = (uint8_t)clk_nearest_int(inv_min * mins[j]);
         ls = ls < 63 ? ls : 63;
         lm = lm < 63 ? lm : 63;
         if (j < 4) { /* layout: see k4_scale_min */
@@ -958,7 +934,7 @@ static void quant_k45(const float *x, int nmax, uint8_t *scales, uint16_t *d16, 
         if (dj == 0.0f) continue;
         mj = dmin * (float)m;
         for (l = 0; l < 32; l++)
-            L[32 * j + l] = (uint8_t)clampi(nearest_int((x[32 * j + l] + mj) / dj), 0, nmax);
+            L[32 * j + l] = (uint8_t)clampi(clk_nearest_int((x[32 * j + l] + mj) / dj), 0, nmax);
     }
 }
 
@@ -991,7 +967,7 @@ static void quant_q5_K(const float *x, clk_block_q5_K *y)
  * w = x^2.
  *   max = the element of largest |x| (first on ties), sign kept;
  *   if |max| < 1e-15: L = 0, scale 0.
- *   iscale = -nmax/max; l = clamp(nearest_int(iscale*x), -nmax, nmax-1);
+ *   iscale = -nmax/max; l = clamp(clk_nearest_int(iscale*x), -nmax, nmax-1);
  *   sumlx = sum (w*x)*l, suml2 = sum (w*l)*l; scale = sumlx/suml2 (0 if
  *   suml2 is 0); best = scale*sumlx.
  *   For is = -9..9 except 0: iscale = -(nmax + 0.1*is)/max, the same sums;
@@ -1015,7 +991,7 @@ static float make_qx_quants(int n, int nmax, const float *x, int8_t *L)
     }
     iscale = (float)-nmax / max;
     for (i = 0; i < n; i++) {
-        int l = clampi(nearest_int(iscale * x[i]), -nmax, nmax - 1);
+        int l = clampi(clk_nearest_int(iscale * x[i]), -nmax, nmax - 1);
         float w = x[i] * x[i];
         L[i] = (int8_t)(l + nmax);
         sumlx += (w * x[i]) * (float)l;
@@ -1028,13 +1004,13 @@ static float make_qx_quants(int n, int nmax, const float *x, int8_t *L)
         iscale = -((float)nmax + 0.1f * (float)is) / max;
         sumlx = suml2 = 0.0f;
         for (i = 0; i < n; i++) {
-            int l = clampi(nearest_int(iscale * x[i]), -nmax, nmax - 1);
+            int l = clampi(clk_nearest_int(iscale * x[i]), -nmax, nmax - 1);
             float w = x[i] * x[i];
             sumlx += (w * x[i]) * (float)l;
             suml2 += (w * (float)l) * (float)l;
         }
         if (suml2 > 0.0f && sumlx * sumlx > best * suml2) {
-            for (i = 0; i < n; i++) L[i] = (int8_t)(nmax + clampi(nearest_int(iscale * x[i]), -nmax, nmax - 1));
+            for (i = 0; i < n; i++) L[i] = (int8_t)(nmax + clampi(clk_nearest_int(iscale * x[i]), -nmax, nmax - 1));
             scale = sumlx / suml2;
             best = scale * sumlx;
         }
@@ -1048,9 +1024,9 @@ static float make_qx_quants(int n, int nmax, const float *x, int8_t *L)
  *     max_scale = the scale of largest |scale_j| (first on ties), sign kept
  *  2. if |max_scale| < 1e-15 the whole block is zero bytes;
  *     iscale = -128/max_scale, d = f16(1/iscale),
- *     scales[j] = min(127, nearest_int(iscale*scale_j))  (int8)
+ *     scales[j] = min(127, clk_nearest_int(iscale*scale_j))  (int8)
  *  3. with the stored d*scales[j] (skipped when 0: step 1's L stays),
- *     q = clamp(nearest_int(x / (d*scales[j])), -32, 31) + 32
+ *     q = clamp(clk_nearest_int(x / (d*scales[j])), -32, 31) + 32
  *  4. packed as described at unpack_q6_K.
  */
 static void quant_q6_K(const float *x, clk_block_q6_K *y)
@@ -1072,14 +1048,14 @@ static void quant_q6_K(const float *x, clk_block_q6_K *y)
     iscale = -128.0f / max_scale;
     y->d = clk_fp32_to_fp16(1.0f / iscale);
     for (j = 0; j < 16; j++) {
-        int v = nearest_int(iscale * sc[j]);
+        int v = clk_nearest_int(iscale * sc[j]);
         y->scales[j] = (int8_t)(v < 127 ? v : 127);
     }
     d = H2F(y->d);
     for (j = 0; j < 16; j++) {
         float dj = d * (float)y->scales[j];
         if (dj == 0.0f) continue;
-        for (l = 0; l < 16; l++) L[16 * j + l] = (int8_t)(clampi(nearest_int(x[16 * j + l] / dj), -32, 31) + 32);
+        for (l = 0; l < 16; l++) L[16 * j + l] = (int8_t)(clampi(clk_nearest_int(x[16 * j + l] / dj), -32, 31) + 32);
     }
     for (h = 0; h < 2; h++) {
         const int8_t *Lh = L + 128 * h;
