@@ -2521,6 +2521,29 @@ static void default_name(const char *model_path, char *buf, size_t cap)
     buf[n] = 0;
 }
 
+/* --prompt raw|chat (NULL: raw) for the model file mf at path: the
+ * CLK_PROMPT_* format, the chat one recognised from tokenizer.chat_template;
+ * dies (exit 2) on a template clika does not know or a bad value. */
+static int eval_prompt_format(const model_file *mf, const char *path, const char *o_prompt)
+{
+    clk_err e;
+    clk_str tmpl;
+    int prompt;
+    if (!o_prompt || !strcmp(o_prompt, "raw")) return CLK_PROMPT_RAW;
+    if (strcmp(o_prompt, "chat")) usage_error("eval", "--prompt: expected raw or chat, found '%s'", o_prompt);
+    if (!get_string(&mf->g, "tokenizer.chat_template", &tmpl)) {
+        clk_fail(&e, CLK_E_UNSUPPORTED, "%s: --prompt chat: the model has no tokenizer.chat_template", path);
+        die(&e);
+    }
+    prompt = clk_eval_template_detect(tmpl.p, (size_t)tmpl.n);
+    if (prompt < 0) {
+        clk_fail(&e, CLK_E_UNSUPPORTED, "%s: --prompt chat: the chat template is none of ChatML/Qwen, Llama 3, Gemma",
+                 path);
+        die(&e);
+    }
+    return prompt;
+}
+
 /* OUTDIR/eval.run: what the results in OUTDIR are computed with - the model
  * file (name and size), every adapter (name, size, scale), the answer name,
  * mode, prompt, --limit and --shard. Written before the first item of a new
@@ -2903,21 +2926,7 @@ static int fict_eval_cmd(int argc, char **argv)
     memset(&r, 0, sizeof r);
     run_opts_parse("eval", &r, o_threads, o_batch, NULL, o_mem);
     run_open(&r, pos[0], o_nomap != NULL);
-    if (o_prompt && !strcmp(o_prompt, "chat")) {
-        clk_str tmpl;
-        if (!get_string(&r.mf.g, "tokenizer.chat_template", &tmpl)) {
-            clk_fail(&e, CLK_E_UNSUPPORTED, "%s: --prompt chat: the model has no tokenizer.chat_template", pos[0]);
-            die(&e);
-        }
-        prompt = clk_eval_template_detect(tmpl.p, (size_t)tmpl.n);
-        if (prompt < 0) {
-            clk_fail(&e, CLK_E_UNSUPPORTED, "%s: --prompt chat: the chat template is none of ChatML/Qwen, Llama 3, Gemma",
-                     pos[0]);
-            die(&e);
-        }
-    } else if (o_prompt && strcmp(o_prompt, "raw")) {
-        usage_error("eval", "--prompt: expected raw or chat, found '%s'", o_prompt);
-    }
+    prompt = eval_prompt_format(&r.mf, pos[0], o_prompt);
     eo.mode = CLK_EVAL_GENERATE;
     eo.max_new = fr.max_new;
     eo.prompt = prompt;
@@ -3079,21 +3088,7 @@ static int cmd_eval(int argc, char **argv)
     if (!(clk_sys_can_map() && !ecfg.no_mmap)) longest = max_file;
 
     run_open(&r, pos[0], o_nomap != NULL);
-    if (o_prompt && !strcmp(o_prompt, "chat")) {
-        clk_str tmpl;
-        if (!get_string(&r.mf.g, "tokenizer.chat_template", &tmpl)) {
-            clk_fail(&e, CLK_E_UNSUPPORTED, "%s: --prompt chat: the model has no tokenizer.chat_template", pos[0]);
-            die(&e);
-        }
-        prompt = clk_eval_template_detect(tmpl.p, (size_t)tmpl.n);
-        if (prompt < 0) {
-            clk_fail(&e, CLK_E_UNSUPPORTED,
-                     "%s: --prompt chat: the chat template is none of ChatML/Qwen, Llama 3, Gemma", pos[0]);
-            die(&e);
-        }
-    } else if (o_prompt && strcmp(o_prompt, "raw")) {
-        usage_error("eval", "--prompt: expected raw or chat, found '%s'", o_prompt);
-    }
+    prompt = eval_prompt_format(&r.mf, pos[0], o_prompt);
     eo.mode = ecfg.mode;
     eo.prompt = prompt;
     eo.reuse = o_noreuse == NULL;
