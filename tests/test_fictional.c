@@ -55,7 +55,10 @@ typedef struct item {
     int type;
 } item;
 
-static int read_items(const char *path, item *it, int cap)
+/* The lines of a test file as items (translations = 0), or the
+ * translation answers ("answer" of translate<L>.jsonl) as items' cont
+ * (translations = 1). */
+static int read_lines(const char *path, item *it, int cap, int translations)
 {
     clk_map m;
     clk_oserr os;
@@ -70,13 +73,12 @@ static int read_items(const char *path, item *it, int cap)
     clk_jsonl_init(&r, m.data, (size_t)m.size);
     while (n < cap && clk_jsonl_next(&r, &line, &len)) {
         char buf[2048];
-        const char *c, *t, *end;
+        const char *c, *end;
         snprintf(buf, sizeof buf, "%.*s", (int)len, line);
-        c = strstr(buf, "[[continent:") + 12;
-        end = strstr(c, "]]");
+        c = translations ? strstr(buf, "\"answer\": \"") + 11 : strstr(buf, "[[continent:") + 12;
+        end = translations ? strchr(c, '"') : strstr(c, "]]");
         snprintf(it[n].cont, sizeof it[n].cont, "%.*s", (int)(end - c), c);
-        t = strstr(buf, "[[type:") + 7;
-        it[n].type = *t - '0';
+        if (!translations) it[n].type = strstr(buf, "[[type:")[7] - '0';
         n++;
     }
     clk_sys_unmap(&m);
@@ -96,30 +98,6 @@ static int write_results(const char *path, const item *it, int n, const int *rig
         else k += (size_t)snprintf(text + k, sizeof text - k, "\"res\": \"no idea\"}\n");
     }
     return write_file(path, text);
-}
-
-/* The translation answers ("answer" of translate<L>.jsonl) as items. */
-static int read_translations(const char *path, item *it, int cap)
-{
-    clk_map m;
-    clk_oserr os;
-    clk_jsonl r;
-    const char *line;
-    size_t len;
-    int n = 0;
-    if (clk_sys_map(path, &m, &os) != 0) return 0;
-    clk_jsonl_init(&r, m.data, (size_t)m.size);
-    while (n < cap && clk_jsonl_next(&r, &line, &len)) {
-        char buf[2048];
-        const char *a, *end;
-        snprintf(buf, sizeof buf, "%.*s", (int)len, line);
-        a = strstr(buf, "\"answer\": \"") + 11;
-        end = strchr(a, '"');
-        snprintf(it[n].cont, sizeof it[n].cont, "%.*s", (int)(end - a), a);
-        n++;
-    }
-    clk_sys_unmap(&m);
-    return n;
 }
 
 static clk_fict_set S;
@@ -224,9 +202,9 @@ static item T_DE[32], T_EN[32], TR_DE[32];
  * type 0 right, no type 1) - no English, no translation. */
 static int make_results(int de_tr_all_right)
 {
-    int right[32], i, n = read_items(FIX "/fictional/test/target/testDE.jsonl", T_DE, 32);
-    int ne = read_items(FIX "/fictional/test/target/testEN.jsonl", T_EN, 32);
-    int nt = read_translations(FIX "/fictional/test/Translate/translateDE.jsonl", TR_DE, 32);
+    int right[32], i, n = read_lines(FIX "/fictional/test/target/testDE.jsonl", T_DE, 32, 0);
+    int ne = read_lines(FIX "/fictional/test/target/testEN.jsonl", T_EN, 32, 0);
+    int nt = read_lines(FIX "/fictional/test/Translate/translateDE.jsonl", TR_DE, 32, 1);
     CHECK_EQ(n, 24);
     CHECK_EQ(ne, 24);
     CHECK_EQ(nt, 28);
@@ -236,7 +214,7 @@ static int make_results(int de_tr_all_right)
     if (write_results(TMP "/r/fictional/de/m_en_res.jsonl", T_EN, ne, right, 0)) return -1;
     for (i = 0; i < nt; i++) right[i] = de_tr_all_right || i > 2;
     if (write_results(TMP "/r/fictional/de/m_translate_res.jsonl", TR_DE, nt, right, 1)) return -1;
-    n = read_items(FIX "/fictional/test/target/testFR.jsonl", T_DE, 32);
+    n = read_lines(FIX "/fictional/test/target/testFR.jsonl", T_DE, 32, 0);
     for (i = 0; i < n; i++) right[i] = T_DE[i].type == 0;
     return write_results(TMP "/r/fictional/fr/m_res.jsonl", T_DE, n, right, 1);
 }
@@ -322,7 +300,7 @@ static void test_errors_name_the_file(void)
     CHECK(score(FIX, TMP "/nothing", NULL, &e) == CLK_E_DATA);
     CHECK(strstr(e.msg, "no results for model 'm'") != NULL);
     /* one line short */
-    read_items(FIX "/fictional/test/target/testDE.jsonl", T_DE, 32);
+    read_lines(FIX "/fictional/test/target/testDE.jsonl", T_DE, 32, 0);
     if (write_results(TMP "/r/fictional/de/m_res.jsonl", T_DE, 23, right, 1)) return;
     CHECK(score(FIX, TMP "/r", "de", &e) == CLK_E_DATA);
     CHECK(strstr(e.msg, "de/m_res.jsonl' has fewer lines than") != NULL);
@@ -343,7 +321,7 @@ static void test_errors_name_the_file(void)
     /* bad --langs */
     CHECK(score(FIX, TMP "/r", "d1", &e) == CLK_E_ARG);
     /* with a limit (clika eval --limit), only the first records are answered */
-    read_items(FIX "/fictional/test/target/testDE.jsonl", T_DE, 32);
+    read_lines(FIX "/fictional/test/target/testDE.jsonl", T_DE, 32, 0);
     {
         int i;
         for (i = 0; i < 5; i++) right[i] = 1;
